@@ -1,0 +1,37 @@
+// The `sluice` command line. Errors end as one readable line on stderr and a non-zero exit:
+// 2 for bad input (config, arguments), 1 for failures at run time.
+import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { ConfigError } from '../config/load-config.ts';
+import { registerServe } from './commands/serve.ts';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command('sluice')
+    .description('GitOps progressive delivery: the cluster follows Git; Rollouts step through canaries')
+    .version(pkg.version)
+    .exitOverride()
+    .configureOutput({ outputError: (str, write) => write(`sluice: ${str.replace(/^error: /, '').trim()}\n`) });
+  registerServe(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version "errors" are normal exits; usage errors are bad input.
+      process.exit(err.exitCode === 0 ? 0 : 2);
+    }
+    if (err instanceof ConfigError) {
+      process.stderr.write(`sluice: config error: ${err.message}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`sluice: ${(err as Error).message ?? String(err)}\n`);
+    process.exit(1);
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main(process.argv);

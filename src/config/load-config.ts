@@ -1,0 +1,169 @@
+// Reads the YAML config, applies environment overrides, validates it against
+// config/config.schema.json (filling defaults) and resolves secrets. Any problem becomes one
+// ConfigError whose message is a single line naming the file, the line and the key.
+import { readFileSync } from 'node:fs';
+import { Ajv, type ErrorObject } from 'ajv';
+import { parseDocument, LineCounter, isMap, isPair, isScalar, type Document, type Node } from 'yaml';
+import type { SluiceConfig } from './config-types.ts';
+import configSchema from '../../config/config.schema.json' with { type: 'json' };
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Environment variables that override config keys. Documented in README.md. */
+export const ENV_OVERRIDES = [
+  { env: 'SLUICE_SERVER_HOST', path: ['server', 'host'], type: 'string' },
+  { env: 'SLUICE_SERVER_PORT', path: ['server', 'port'], type: 'integer' },
+  { env: 'SLUICE_LOG_LEVEL', path: ['log', 'level'], type: 'string' },
+  { env: 'SLUICE_LOG_FORMAT', path: ['log', 'format'], type: 'string' },
+  { env: 'SLUICE_KUBECONFIG', path: ['kubernetes', 'kubeconfig'], type: 'string' },
+  { env: 'SLUICE_KUBE_CONTEXT', path: ['kubernetes', 'context'], type: 'string' },
+  { env: 'SLUICE_API_TOKEN', path: ['api', 'token'], type: 'string' },
+] as const;
+
+// allErrors so that a misspelt key is reported as unknown rather than as a missing required one.
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true });
+const validate = ajv.compile<SluiceConfig>(configSchema);
+
+type Path = (string | number)[];
+
+export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): SluiceConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(`${file}: cannot read config file (${code === 'ENOENT' ? 'no such file' : (err as Error).message})`);
+  }
+  return parseConfig(text, file, env);
+}
+
+export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv = {}): SluiceConfig {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const firstError = doc.errors[0];
+  if (firstError) {
+    const line = lineCounter.linePos(firstError.pos[0]).line;
+    throw new ConfigError(`${source}:${line}: YAML syntax error: ${firstError.message.split('\n')[0]}`);
+  }
+  const raw: unknown = doc.contents === null ? {} : doc.toJS({ maxAliasCount: 50 });
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ConfigError(`${source}:1: the config must be a mapping of keys (server, log, kubernetes, api)`);
+  }
+  const config = raw as Record<string, unknown>;
+  const fromEnv = new Map<string, string>();
+  for (const o of ENV_OVERRIDES) {
+    const value = env[o.env];
+    if (value === undefined || value === '') continue;
+    let parsed: string | number = value;
+    if (o.type === 'integer') {
+      if (!/^-?\d+$/.test(value.trim())) throw new ConfigError(`${o.env} (${o.path.join('.')}): must be an integer, got "${value}"`);
+      parsed = Number(value);
+    }
+    setIn(config, [...o.path], parsed);
+    fromEnv.set(o.path.join('.'), o.env);
+  }
+  if (!validate(config)) {
+    const errors = validate.errors ?? [];
+    const err = errors.find((e) => e.keyword === 'additionalProperties') ?? errors[0];
+    if (err) throw new ConfigError(describe(err, source, doc, lineCounter, fromEnv, config));
+    throw new ConfigError(`${source}: invalid config`);
+  }
+  const result = config as unknown as SluiceConfig;
+  if (result.api.tokenFile && !result.api.token) {
+    try {
+      result.api.token = readFileSync(result.api.tokenFile, 'utf8').trim();
+    } catch (e) {
+      throw new ConfigError(`${source}:${lineOf(doc, lineCounter, ['api', 'tokenFile'])}: api.tokenFile: cannot read ${result.api.tokenFile} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+    if (result.api.token.length < 16) throw new ConfigError(`${result.api.tokenFile}: api.tokenFile: the token must be at least 16 characters`);
+  }
+  return result;
+}
+
+function setIn(obj: Record<string, unknown>, path: string[], value: unknown): void {
+  let cur = obj;
+  for (const key of path.slice(0, -1)) {
+    if (typeof cur[key] !== 'object' || cur[key] === null) cur[key] = {};
+    cur = cur[key] as Record<string, unknown>;
+  }
+  cur[path[path.length - 1] as string] = value;
+}
+
+function describe(err: ErrorObject, source: string, doc: Document, lc: LineCounter, fromEnv: Map<string, string>, config: unknown): string {
+  const path: Path = err.instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  let problem: string;
+  let where: Path = path;
+  let keyOnly = false;
+  switch (err.keyword) {
+    case 'additionalProperties': {
+      const key = (err.params as { additionalProperty: string }).additionalProperty;
+      where = [...path, key];
+      keyOnly = true;
+      const allowed = Object.keys(schemaAt(path)?.properties ?? {});
+      problem = `unknown key${allowed.length ? ` (allowed: ${allowed.join(', ')})` : ''}`;
+      break;
+    }
+    case 'required':
+      where = [...path, (err.params as { missingProperty: string }).missingProperty];
+      problem = 'required value missing';
+      break;
+    case 'type':
+      problem = `must be ${article((err.params as { type: string }).type)}, got ${typeName(valueAt(config, path))}`;
+      break;
+    case 'enum':
+      problem = `must be one of ${(err.params as { allowedValues: unknown[] }).allowedValues.join(', ')}, got ${JSON.stringify(valueAt(config, path))}`;
+      break;
+    default:
+      problem = err.message ?? 'invalid value';
+  }
+  const key = where.join('.') || '(top level)';
+  const envName = fromEnv.get(key);
+  if (envName) return `${envName} (${key}): ${problem}`;
+  // A missing key has no line of its own: point at its parent mapping.
+  const line = err.keyword === 'required' ? lineOf(doc, lc, path) : lineOf(doc, lc, where, keyOnly);
+  return `${source}:${line}: ${key}: ${problem}`;
+}
+
+interface SchemaNode {
+  properties?: Record<string, SchemaNode>;
+}
+
+function schemaAt(path: Path): SchemaNode | undefined {
+  let node: SchemaNode | undefined = configSchema as SchemaNode;
+  for (const seg of path) node = node?.properties?.[String(seg)];
+  return node;
+}
+
+function valueAt(config: unknown, path: Path): unknown {
+  let v: unknown = config;
+  for (const seg of path) v = typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[String(seg)] : undefined;
+  return v;
+}
+
+function lineOf(doc: Document, lc: LineCounter, path: Path, keyNode = false): number {
+  // Walk down the mappings; for an unknown key we want the key's own line.
+  let node: unknown = doc.contents;
+  let line = 1;
+  for (const seg of path) {
+    if (!isMap(node)) break;
+    const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+    if (!pair) break;
+    const target = keyNode || !(pair.value as Node | null)?.range ? (pair.key as Node) : (pair.value as Node);
+    if (target?.range) line = lc.linePos(target.range[0]).line;
+    node = pair.value;
+  }
+  return line;
+}
+
+function article(type: string): string {
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
+function typeName(v: unknown): string {
+  if (v === null || v === undefined) return 'nothing';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  return `${typeof v} ${JSON.stringify(v)}`;
+}

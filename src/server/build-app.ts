@@ -1,0 +1,37 @@
+// buildApp(deps): the HTTP surface of Sluice as a fastify instance that never listens by itself,
+// so tests drive it with inject() and the service decides where to listen.
+import Fastify, { type FastifyInstance, type FastifyBaseLogger } from 'fastify';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { Readiness } from './readiness.ts';
+import { registerHealthRoutes } from './routes/health.ts';
+import { registerMetricsRoute } from './routes/metrics.ts';
+
+export interface AppDeps {
+  logger: Logger;
+  metrics: Registry;
+  readiness: Readiness;
+  bodyLimitBytes?: number;
+}
+
+export function buildApp(deps: AppDeps): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: deps.logger.child({ component: 'http' }) as FastifyBaseLogger,
+    bodyLimit: deps.bodyLimitBytes ?? 1024 * 1024,
+    // Probes and scrapes every few seconds would drown the log.
+    disableRequestLogging: true,
+    return503OnClosing: true,
+  });
+  // Every error is JSON with a stable shape: { error, message, statusCode }.
+  app.setErrorHandler((err: { statusCode?: number; code?: string; message: string }, req, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
+    if (status >= 500) req.log.error({ err }, 'request failed');
+    void reply.code(status).send({ error: err.code ?? (status >= 500 ? 'INTERNAL' : 'BAD_REQUEST'), message: err.message, statusCode: status });
+  });
+  app.setNotFoundHandler((req, reply) => {
+    void reply.code(404).send({ error: 'NOT_FOUND', message: `no route for ${req.method} ${req.url}`, statusCode: 404 });
+  });
+  registerHealthRoutes(app, deps);
+  registerMetricsRoute(app, deps);
+  return app;
+}

@@ -1,0 +1,80 @@
+// The composition root: builds the Kubernetes client, caches, readiness checks and the HTTP app
+// from a validated config and a logger, starts listening, and knows how to stop it all.
+import type { Logger } from 'pino';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { FastifyInstance } from 'fastify';
+import type { SluiceConfig } from '../config/config-types.ts';
+import { loadKubeConfig } from '../kube/load-kube-config.ts';
+import { KubeClient } from '../kube/kube-client.ts';
+import { createInformer, type Informer } from '../kube/informer.ts';
+import type { KubeObject } from '../kube/kube-object.ts';
+import { createMetricsRegistry } from '../observability/metrics.ts';
+import { createReadiness } from '../server/readiness.ts';
+import { buildApp } from '../server/build-app.ts';
+
+export interface RunningService {
+  app: FastifyInstance;
+  /** http://host:port the server listens on. */
+  url: string;
+  client: KubeClient;
+  /** Stops everything; resolves when the server is closed and watches and timers are stopped. */
+  stop(): Promise<void>;
+}
+
+/** The kinds whose caches must be synced before Sluice reports ready. */
+export const CACHED_KINDS = [{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout' }] as const;
+
+export async function startService(opts: { config: SluiceConfig; logger: Logger; kubeConfig?: KubeConfig }): Promise<RunningService> {
+  const { config, logger } = opts;
+  const kubeConfig = opts.kubeConfig ?? loadKubeConfig({ kubeconfig: config.kubernetes.kubeconfig, context: config.kubernetes.context });
+  const client = new KubeClient(kubeConfig);
+  const metrics = createMetricsRegistry();
+  const readiness = createReadiness();
+
+  const informers: Informer<KubeObject>[] = CACHED_KINDS.map((k) =>
+    createInformer({ client, ...k, resyncMs: config.kubernetes.resyncSeconds * 1000, log: logger.child({ component: 'informer', kind: k.kind }) }),
+  );
+  readiness.add({
+    name: 'kubernetes-api',
+    async check() {
+      const ping = await client.ping(2000);
+      return ping.ok ? { ready: true } : { ready: false, reason: ping.reason };
+    },
+  });
+  readiness.add({
+    name: 'caches',
+    check() {
+      const pending = informers.find((i) => !i.synced);
+      if (!pending) return { ready: true };
+      return { ready: false, reason: `${pending.name} cache not synced${pending.lastError ? ` (${pending.lastError})` : ''}` };
+    },
+  });
+
+  const app = buildApp({ logger, metrics, readiness, bodyLimitBytes: config.server.bodyLimitBytes });
+  for (const i of informers) i.start();
+  let url: string;
+  try {
+    url = await app.listen({ host: config.server.host, port: config.server.port });
+  } catch (err) {
+    await Promise.all(informers.map((i) => i.stop()));
+    client.close();
+    throw err;
+  }
+  logger.info({ url, cluster: kubeConfig.getCurrentCluster()?.server }, 'sluice serving');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    app,
+    url,
+    client,
+    stop() {
+      stopping ??= (async () => {
+        await app.close();
+        await Promise.all(informers.map((i) => i.stop()));
+        client.close();
+        logger.info('sluice stopped');
+      })();
+      return stopping;
+    },
+  };
+}
