@@ -52,6 +52,8 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
     throw new ConfigError(`${source}:1: the config must be a mapping of keys (server, log, kubernetes, api)`);
   }
   const config = raw as Record<string, unknown>;
+  // A section whose keys are all commented out reads as null; treat it as absent (defaults apply).
+  for (const [key, value] of Object.entries(config)) if (value === null) delete config[key];
   const fromEnv = new Map<string, string>();
   for (const o of ENV_OVERRIDES) {
     const value = env[o.env];
@@ -122,7 +124,7 @@ function describe(err: ErrorObject, source: string, doc: Document, lc: LineCount
   const envName = fromEnv.get(key);
   if (envName) return `${envName} (${key}): ${problem}`;
   // A missing key has no line of its own: point at its parent mapping.
-  const line = err.keyword === 'required' ? lineOf(doc, lc, path) : lineOf(doc, lc, where, keyOnly);
+  const line = err.keyword === 'required' ? lineOf(doc, lc, path, true) : lineOf(doc, lc, where, keyOnly);
   return `${source}:${line}: ${key}: ${problem}`;
 }
 

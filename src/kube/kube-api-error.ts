@@ -21,7 +21,7 @@ export class KubeApiError extends Error {
     } catch {
       // not JSON: fall through to the raw text
     }
-    return new KubeApiError(status, status === 404 ? 'NotFound' : 'Unknown', `${what}: HTTP ${status} ${body.slice(0, 300)}`);
+    return new KubeApiError(status, status === 404 ? 'NotFound' : 'Unknown', `${what}: HTTP ${status} ${body.trim().slice(0, 300)}`);
   }
 }
 

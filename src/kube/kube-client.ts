@@ -122,13 +122,22 @@ export class KubeClient {
 
   /** Discovery: which resource serves a kind, and whether it is namespaced. Cached per group/version. */
   async resourceFor(apiVersion: string, kind: string): Promise<ApiResource> {
-    let found = (await this.groupVersion(apiVersion)).get(kind);
+    const lookup = async () => {
+      try {
+        return (await this.groupVersion(apiVersion)).get(kind);
+      } catch (err) {
+        // The whole group/version is not served: the usual sign of a CRD not installed yet.
+        if (err instanceof KubeApiError && err.status === 404) return undefined;
+        throw err;
+      }
+    };
+    let found = await lookup();
     if (!found) {
       // A CRD may have been installed since the last look.
       this.discovery.delete(apiVersion);
-      found = (await this.groupVersion(apiVersion)).get(kind);
+      found = await lookup();
     }
-    if (!found) throw new KubeApiError(404, 'NotFound', `the server has no resource for ${kind} in ${apiVersion}`);
+    if (!found) throw new KubeApiError(404, 'NotFound', `the server has no resource for ${kind} in ${apiVersion} (is its CustomResourceDefinition installed?)`);
     return found;
   }
 

@@ -1,0 +1,87 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfig, loadConfig, ConfigError, ENV_OVERRIDES } from '../../src/config/load-config.ts';
+import { readFileSync } from 'node:fs';
+
+const fail = (text: string, env: NodeJS.ProcessEnv = {}): string => {
+  try {
+    parseConfig(text, 'sluice.yaml', env);
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
+    assert.ok(!err.message.includes('\n'), 'a config error is one line');
+    return err.message;
+  }
+  assert.fail('expected the config to be rejected');
+};
+
+test('a minimal config gets every default from the schema', () => {
+  const c = parseConfig('server:\n  port: 8080\n', 'sluice.yaml');
+  assert.deepEqual(c, {
+    server: { port: 8080, host: '0.0.0.0', shutdownTimeoutSeconds: 10, bodyLimitBytes: 1048576 },
+    log: { level: 'info', format: 'auto' },
+    kubernetes: { resyncSeconds: 900 },
+    api: {},
+  });
+});
+
+test('an unknown key is named with its file and line, and the allowed keys', () => {
+  assert.equal(fail('server:\n  port: 1\n  prot: 2\n'), 'sluice.yaml:3: server.prot: unknown key (allowed: host, port, shutdownTimeoutSeconds, bodyLimitBytes)');
+  assert.equal(fail('server:\n  port: 1\nlogging: {}\n'), 'sluice.yaml:3: logging: unknown key (allowed: server, log, kubernetes, api)');
+});
+
+test('a wrong type names the key, the expected type and what was found', () => {
+  assert.equal(fail('server:\n  port: "eighty"\n'), 'sluice.yaml:2: server.port: must be an integer, got string "eighty"');
+  assert.equal(fail('server:\n  port: 1\nlog:\n  level: loud\n'), 'sluice.yaml:4: log.level: must be one of fatal, error, warn, info, debug, trace, silent, got "loud"');
+  assert.equal(fail('server: 5\n'), 'sluice.yaml:1: server: must be an object, got number 5');
+});
+
+test('a missing required value points at its parent', () => {
+  assert.equal(fail('log:\n  level: info\n'), 'sluice.yaml:1: server: required value missing');
+  assert.equal(fail('server:\n  host: localhost\n'), 'sluice.yaml:1: server.port: required value missing');
+  assert.equal(fail(''), 'sluice.yaml:1: server: required value missing');
+});
+
+test('out-of-range values are rejected', () => {
+  assert.match(fail('server:\n  port: 70000\n'), /^sluice\.yaml:2: server\.port: must be <= 65535$/);
+  assert.match(fail('server:\n  port: 1\napi:\n  token: short\n'), /^sluice\.yaml:4: api\.token: must NOT have fewer than 16 characters$/);
+});
+
+test('YAML syntax errors carry the line', () => {
+  assert.match(fail('server:\n  port: 1\n  host: [a\n'), /^sluice\.yaml:\d+: YAML syntax error: /);
+  assert.match(fail('server:\n  port: 1\n  port: 2\n'), /^sluice\.yaml:3: YAML syntax error: Map keys must be unique/);
+  assert.equal(fail('- a\n- b\n'), 'sluice.yaml:1: the config must be a mapping of keys (server, log, kubernetes, api)');
+});
+
+test('environment variables override the file, and bad values name the variable', () => {
+  const c = parseConfig('server:\n  port: 1\n', 'sluice.yaml', { SLUICE_SERVER_PORT: '9090', SLUICE_LOG_LEVEL: 'debug', SLUICE_API_TOKEN: 'x'.repeat(20) });
+  assert.equal(c.server.port, 9090);
+  assert.equal(c.log.level, 'debug');
+  assert.equal(c.api.token, 'x'.repeat(20));
+  // An env var can also supply a required value the file lacks.
+  assert.equal(parseConfig('{}', 'sluice.yaml', { SLUICE_SERVER_PORT: '80' }).server.port, 80);
+  assert.equal(fail('server:\n  port: 1\n', { SLUICE_SERVER_PORT: 'abc' }), 'SLUICE_SERVER_PORT (server.port): must be an integer, got "abc"');
+  assert.equal(fail('server:\n  port: 1\n', { SLUICE_LOG_LEVEL: 'loud' }), 'SLUICE_LOG_LEVEL (log.level): must be one of fatal, error, warn, info, debug, trace, silent, got "loud"');
+});
+
+test('every environment override is documented in README.md', () => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  for (const o of ENV_OVERRIDES) assert.ok(readme.includes(o.env), `${o.env} missing from README.md`);
+});
+
+test('the API token can come from a file, and an unreadable file is reported', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-config-'));
+  writeFileSync(join(dir, 'token'), 'a-very-secret-token-value\n');
+  writeFileSync(join(dir, 'c.yaml'), `server:\n  port: 1\napi:\n  tokenFile: ${join(dir, 'token')}\n`);
+  assert.equal(loadConfig(join(dir, 'c.yaml'), {}).api.token, 'a-very-secret-token-value');
+  writeFileSync(join(dir, 'd.yaml'), `server:\n  port: 1\napi:\n  tokenFile: ${join(dir, 'missing')}\n`);
+  assert.throws(() => loadConfig(join(dir, 'd.yaml'), {}), (e: Error) => e.message === `${join(dir, 'd.yaml')}:4: api.tokenFile: cannot read ${join(dir, 'missing')} (ENOENT)`);
+  assert.throws(() => loadConfig(join(dir, 'nope.yaml'), {}), (e: Error) => e.message === `${join(dir, 'nope.yaml')}: cannot read config file (no such file)`);
+});
+
+test('the example config in config/ is valid', () => {
+  const c = loadConfig(new URL('../../config/sluice.example.yaml', import.meta.url).pathname, {});
+  assert.equal(typeof c.server.port, 'number');
+});
