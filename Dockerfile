@@ -24,6 +24,8 @@ RUN apt-get update \
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/config ./config
+# The CRD schemas validate Rollouts and analysis objects found in synced repositories.
+COPY manifests/crds ./manifests/crds
 COPY package.json ./
 COPY bin ./bin
 USER 10001:10001

@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../config/load-config.ts';
 import { registerServe } from './commands/serve.ts';
+import { registerDiff, ExitCode } from './commands/diff.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(`sluice: ${str.replace(/^error: /, '').trim()}\n`) });
   registerServe(program);
+  registerDiff(program);
   return program;
 }
 
@@ -21,6 +23,7 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
   } catch (err) {
+    if (err instanceof ExitCode) process.exit(err.code);
     if (err instanceof CommanderError) {
       // Help and version "errors" are normal exits; usage errors are bad input.
       process.exit(err.exitCode === 0 ? 0 : 2);

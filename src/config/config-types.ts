@@ -18,9 +18,37 @@ export interface SluiceConfig {
     context?: string;
     resyncSeconds: number;
   };
+  git: {
+    cacheDir?: string;
+  };
+  sync: {
+    stateNamespace: string;
+    concurrency: number;
+    maxFileBytes: number;
+    maxRepoBytes: number;
+  };
+  repos: RepoConfig[];
   api: {
     /** Resolved from token, tokenFile or SLUICE_API_TOKEN. Never logged. */
     token?: string;
     tokenFile?: string;
   };
+}
+
+export type RefSpec = { branch: string; commit?: string } | { tag: string } | { semver: string } | { commit: string; branch?: string } | { head: true };
+
+export interface RepoConfig {
+  name: string;
+  url: string;
+  /** Normalised by the loader: exactly one kind of ref; `{ head: true }` when the config names none. */
+  ref: RefSpec;
+  paths: string[];
+  credentials?: { username?: string; usernameEnv?: string; tokenEnv?: string; tokenFile?: string };
+  /** Resolved by the loader from credentials; never logged. */
+  auth?: { username: string; password: string };
+  schedule: string;
+  prune: boolean;
+  namespace: string;
+  allowedKinds?: string[];
+  allowedNamespaces?: string[];
 }

@@ -3,8 +3,11 @@
 // ConfigError whose message is a single line naming the file, the line and the key.
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
-import { parseDocument, LineCounter, isMap, isPair, isScalar, type Document, type Node } from 'yaml';
-import type { SluiceConfig } from './config-types.ts';
+import { parseDocument, LineCounter, isMap, isSeq, isPair, isScalar, type Document, type Node } from 'yaml';
+import { validate as isValidCron } from 'node-cron';
+import semver from 'semver';
+const semverValidRange = semver.validRange;
+import type { SluiceConfig, RepoConfig, RefSpec } from './config-types.ts';
 import configSchema from '../../config/config.schema.json' with { type: 'json' };
 
 export class ConfigError extends Error {
@@ -23,7 +26,9 @@ export const ENV_OVERRIDES = [
 ] as const;
 
 // allErrors so that a misspelt key is reported as unknown rather than as a missing required one.
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true });
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, verbose: true });
+// Our own annotation keyword: a human sentence for a pattern, instead of the regular expression.
+ajv.addVocabulary(['patternMessage']);
 const validate = ajv.compile<SluiceConfig>(configSchema);
 
 type Path = (string | number)[];
@@ -73,6 +78,8 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
     throw new ConfigError(`${source}: invalid config`);
   }
   const result = config as unknown as SluiceConfig;
+  const at = (path: Path, keyNode = true) => `${source}:${lineOf(doc, lineCounter, path, keyNode)}`;
+  checkRepos(result.repos, at, env);
   if (result.api.tokenFile && !result.api.token) {
     try {
       result.api.token = readFileSync(result.api.tokenFile, 'utf8').trim();
@@ -117,10 +124,13 @@ function describe(err: ErrorObject, source: string, doc: Document, lc: LineCount
     case 'enum':
       problem = `must be one of ${(err.params as { allowedValues: unknown[] }).allowedValues.join(', ')}, got ${JSON.stringify(valueAt(config, path))}`;
       break;
+    case 'pattern':
+      problem = (err.parentSchema as { patternMessage?: string } | undefined)?.patternMessage ?? err.message ?? 'invalid value';
+      break;
     default:
       problem = err.message ?? 'invalid value';
   }
-  const key = where.join('.') || '(top level)';
+  const key = formatKey(where);
   const envName = fromEnv.get(key);
   if (envName) return `${envName} (${key}): ${problem}`;
   // A missing key has no line of its own: point at its parent mapping.
@@ -149,6 +159,13 @@ function lineOf(doc: Document, lc: LineCounter, path: Path, keyNode = false): nu
   let node: unknown = doc.contents;
   let line = 1;
   for (const seg of path) {
+    if (isSeq(node)) {
+      const item = node.items[Number(seg)] as Node | undefined;
+      if (!item) break;
+      if (item.range) line = lc.linePos(item.range[0]).line;
+      node = item;
+      continue;
+    }
     if (!isMap(node)) break;
     const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
     if (!pair) break;
@@ -168,4 +185,59 @@ function typeName(v: unknown): string {
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
   return `${typeof v} ${JSON.stringify(v)}`;
+}
+
+/** Checks the schema cannot express: unique names, one kind of ref, cron syntax, credentials. */
+function checkRepos(repos: RepoConfig[], at: (path: Path, keyNode?: boolean) => string, env: NodeJS.ProcessEnv): void {
+  const seen = new Map<string, number>();
+  repos.forEach((repo, i) => {
+    const first = seen.get(repo.name);
+    if (first !== undefined) throw new ConfigError(`${at(['repos', i, 'name'])}: repos[${i}].name: "${repo.name}" is already used by repos[${first}]`);
+    seen.set(repo.name, i);
+    const ref = (repo.ref ?? {}) as Record<string, string | undefined>;
+    const kinds = ['branch', 'tag', 'semver', 'commit'].filter((k) => ref[k] !== undefined);
+    const allowedPair = kinds.length === 2 && kinds.includes('branch') && kinds.includes('commit');
+    if (kinds.length > 1 && !allowedPair) {
+      throw new ConfigError(`${at(['repos', i, 'ref'])}: repos[${i}].ref: give exactly one of branch, tag, semver, commit (commit may name the branch it is on), not ${kinds.join(' and ')}`);
+    }
+    if (ref.semver !== undefined && !isSemverRange(ref.semver)) throw new ConfigError(`${at(['repos', i, 'ref', 'semver'], false)}: repos[${i}].ref.semver: "${ref.semver}" is not a semver range`);
+    repo.ref = (kinds.length ? ref : { head: true }) as RefSpec;
+    if (!isValidCron(repo.schedule)) throw new ConfigError(`${at(['repos', i, 'schedule'], false)}: repos[${i}].schedule: "${repo.schedule}" is not a cron expression`);
+    const c = repo.credentials;
+    if (c) {
+      if (c.username !== undefined && c.usernameEnv !== undefined) throw new ConfigError(`${at(['repos', i, 'credentials'])}: repos[${i}].credentials: give username or usernameEnv, not both`);
+      if ((c.tokenEnv === undefined) === (c.tokenFile === undefined)) throw new ConfigError(`${at(['repos', i, 'credentials'])}: repos[${i}].credentials: give exactly one of tokenEnv, tokenFile`);
+      let username = c.username ?? 'git';
+      if (c.usernameEnv !== undefined) {
+        const v = env[c.usernameEnv];
+        if (!v) throw new ConfigError(`${at(['repos', i, 'credentials', 'usernameEnv'], false)}: repos[${i}].credentials.usernameEnv: environment variable ${c.usernameEnv} is not set`);
+        username = v;
+      }
+      let password: string;
+      if (c.tokenEnv !== undefined) {
+        const v = env[c.tokenEnv];
+        if (!v) throw new ConfigError(`${at(['repos', i, 'credentials', 'tokenEnv'], false)}: repos[${i}].credentials.tokenEnv: environment variable ${c.tokenEnv} is not set`);
+        password = v;
+      } else {
+        try {
+          password = readFileSync(c.tokenFile as string, 'utf8').trim();
+        } catch (e) {
+          throw new ConfigError(`${at(['repos', i, 'credentials', 'tokenFile'], false)}: repos[${i}].credentials.tokenFile: cannot read ${c.tokenFile} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+        }
+      }
+      // Not enumerable: the resolved secret never appears when the config is logged or serialised.
+      Object.defineProperty(repo, 'auth', { value: { username, password }, enumerable: false });
+    }
+  });
+}
+
+function isSemverRange(range: string): boolean {
+  return semverValidRange(range) !== null;
+}
+
+/** `repos[0].url` style, as users read and write it. */
+export function formatKey(path: Path): string {
+  let out = '';
+  for (const seg of path) out += /^\d+$/.test(String(seg)) ? `[${seg}]` : `${out ? '.' : ''}${seg}`;
+  return out || '(top level)';
 }

@@ -2,7 +2,7 @@
 // a failed list or watch is retried with backoff, watches are renewed on a bounded lifetime (a
 // silently dead TCP connection would otherwise freeze the cache), and a periodic resync replays
 // every cached object so that level-based reconcilers converge even if an event was missed.
-import { ListWatch, Watch } from '@kubernetes/client-node';
+import { ListWatch, Watch, type KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { KubeClient } from './kube-client.ts';
 import type { KubeObject } from './kube-object.ts';
@@ -44,7 +44,8 @@ export function createInformer<T extends KubeObject>(opts: InformerOptions): Inf
   const name = `${opts.kind}${opts.namespace ? `/${opts.namespace}` : ''}`;
   const handlers: Record<InformerEvent, Handler<T>[]> = { add: [], update: [], delete: [], resync: [] };
   const delay = opts.delay ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref()));
-  let lw: ListWatch<T> | undefined;
+  // client-node's cache is typed on its own object model; ours is plain JSON, hence the casts.
+  let lw: ListWatch<KubernetesObject> | undefined;
   let stopped = false;
   let synced = false;
   let lastError: string | undefined;
@@ -109,10 +110,10 @@ export function createInformer<T extends KubeObject>(opts: InformerOptions): Inf
         const list = await opts.client.list<T>({ apiVersion: opts.apiVersion, kind: opts.kind, namespace: opts.namespace, labelSelector: opts.labelSelector });
         return { items: list.items, metadata: { resourceVersion: list.resourceVersion } };
       };
-      lw = new ListWatch<T>(path, boundedWatch, listFn as never, false, opts.labelSelector);
-      lw.on('add', (o) => emit('add', withType(o)));
-      lw.on('update', (o) => emit('update', withType(o)));
-      lw.on('delete', (o) => emit('delete', withType(o)));
+      lw = new ListWatch<KubernetesObject>(path, boundedWatch, listFn as never, false, opts.labelSelector);
+      lw.on('add', (o) => emit('add', withType(o as T)));
+      lw.on('update', (o) => emit('update', withType(o as T)));
+      lw.on('delete', (o) => emit('delete', withType(o as T)));
       lw.on('error', (err) => fail(err));
     }
     await lw.start();
@@ -136,7 +137,7 @@ export function createInformer<T extends KubeObject>(opts: InformerOptions): Inf
       const resyncMs = opts.resyncMs ?? 15 * 60_000;
       if (resyncMs > 0) {
         resyncTimer = setInterval(() => {
-          if (lw && synced) for (const o of lw.list()) emit('resync', withType(o));
+          if (lw && synced) for (const o of lw.list()) emit('resync', withType(o as T));
         }, resyncMs);
         resyncTimer.unref();
       }
@@ -150,10 +151,10 @@ export function createInformer<T extends KubeObject>(opts: InformerOptions): Inf
       await lw?.stop();
     },
     get(objName, namespace) {
-      return lw?.get(objName, namespace);
+      return lw?.get(objName, namespace) as T | undefined;
     },
     list(namespace) {
-      return [...(lw?.list(namespace) ?? [])];
+      return [...(lw?.list(namespace) ?? [])] as T[];
     },
   };
 }

@@ -7,16 +7,11 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from 'node:https';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { KubeApiError } from './kube-api-error.ts';
-import type { KubeObject, ListQuery, ObjectRef } from './kube-object.ts';
+import type { ApiResource, ApplyOptions, Cluster, DeleteOptions, KubeObject, ListQuery, ObjectRef, PatchType } from '../ports/cluster.ts';
+
+export type { ApiResource, ApplyOptions, DeleteOptions, PatchType } from '../ports/cluster.ts';
 
 export const FIELD_MANAGER = 'sluice';
-
-export interface ApiResource {
-  /** Plural resource name, e.g. `rollouts`. */
-  name: string;
-  namespaced: boolean;
-  kind: string;
-}
 
 export interface RequestOptionsLike {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -29,22 +24,6 @@ export interface RequestOptionsLike {
   timeoutMs?: number | undefined;
 }
 
-export interface ApplyOptions {
-  fieldManager?: string | undefined;
-  /** Take ownership of fields other managers own (kubectl's --force-conflicts). Default true. */
-  force?: boolean | undefined;
-  dryRun?: boolean | undefined;
-}
-
-export interface DeleteOptions {
-  propagationPolicy?: 'Foreground' | 'Background' | 'Orphan' | undefined;
-  gracePeriodSeconds?: number | undefined;
-  /** Only delete when the live object still has this uid (guards against deleting a re-created object). */
-  uid?: string | undefined;
-}
-
-export type PatchType = 'merge' | 'json' | 'strategic';
-
 const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
   merge: 'application/merge-patch+json',
   json: 'application/json-patch+json',
@@ -56,7 +35,7 @@ export interface List<T> {
   resourceVersion: string;
 }
 
-export class KubeClient {
+export class KubeClient implements Cluster {
   readonly kubeConfig: KubeConfig;
   readonly fieldManager: string;
   private readonly server: URL;
@@ -76,6 +55,10 @@ export class KubeClient {
 
   /** One raw JSON request; resolves with the parsed body, rejects with KubeApiError. */
   async request<T = unknown>(opts: RequestOptionsLike): Promise<T> {
+    return (await this.requestWithStatus<T>(opts)).body;
+  }
+
+  async requestWithStatus<T = unknown>(opts: RequestOptionsLike): Promise<{ status: number; body: T }> {
     const url = new URL(this.server.pathname.replace(/\/$/, '') + opts.path, this.server);
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const reqOpts: RequestOptions = { method: opts.method, headers: { accept: 'application/json' } };
@@ -94,7 +77,7 @@ export class KubeClient {
     }
     const what = opts.what ?? `${opts.method} ${opts.path}`;
     const send = this.server.protocol === 'http:' ? httpRequest : httpsRequest;
-    return await new Promise<T>((resolve, reject) => {
+    return await new Promise<{ status: number; body: T }>((resolve, reject) => {
       const req = send(url, reqOpts, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -103,7 +86,7 @@ export class KubeClient {
           const status = res.statusCode ?? 0;
           if (status >= 200 && status < 300) {
             try {
-              resolve((text ? JSON.parse(text) : undefined) as T);
+              resolve({ status, body: (text ? JSON.parse(text) : undefined) as T });
             } catch (err) {
               reject(new Error(`${what}: unparsable response: ${(err as Error).message}`));
             }
@@ -173,7 +156,7 @@ export class KubeClient {
     }
   }
 
-  async list<T extends KubeObject = KubeObject>(query: ListQuery & { limit?: number }): Promise<List<T>> {
+  async list<T extends KubeObject = KubeObject>(query: ListQuery): Promise<List<T>> {
     const path = await this.pathFor(query);
     const items: T[] = [];
     let continueToken: string | undefined;
@@ -207,10 +190,15 @@ export class KubeClient {
 
   /** Server-side apply under our field manager. */
   async apply<T extends KubeObject = KubeObject>(obj: KubeObject, options: ApplyOptions = {}): Promise<T> {
+    return (await this.applyDetailed<T>(obj, options)).object;
+  }
+
+  /** Server-side apply, telling a creation (201) from an update (200). */
+  async applyDetailed<T extends KubeObject = KubeObject>(obj: KubeObject, options: ApplyOptions = {}): Promise<{ object: T; created: boolean }> {
     const name = obj.metadata?.name;
     if (!name) throw new Error(`cannot apply a ${obj.kind} without metadata.name`);
     const path = await this.pathFor({ apiVersion: obj.apiVersion ?? '', kind: obj.kind ?? '', namespace: obj.metadata?.namespace, name });
-    return await this.request<T>({
+    const res = await this.requestWithStatus<T>({
       method: 'PATCH',
       path,
       body: obj,
@@ -218,6 +206,7 @@ export class KubeClient {
       query: { fieldManager: options.fieldManager ?? this.fieldManager, force: options.force ?? true, dryRun: options.dryRun ? 'All' : undefined },
       what: `apply ${obj.kind} ${obj.metadata?.namespace ? `${obj.metadata.namespace}/` : ''}${name}`,
     });
+    return { object: res.body, created: res.status === 201 };
   }
 
   async patch<T extends KubeObject = KubeObject>(ref: ObjectRef, patch: unknown, options: { type?: PatchType; subresource?: 'status' | 'scale' } = {}): Promise<T> {

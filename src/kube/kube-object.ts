@@ -1,27 +1,10 @@
-// The shapes the Kubernetes adapter speaks in: any object with apiVersion/kind/metadata, and
-// references to one object or a set of them.
-import type { KubernetesObject } from '@kubernetes/client-node';
+// The object shapes the Kubernetes adapter speaks in are the cluster port's; re-exported here
+// with the helpers that format them.
+import type { KubeObject, ObjectRef } from '../ports/cluster.ts';
 
-export type KubeObject = KubernetesObject & { [key: string]: unknown };
+export type { KubeObject, ObjectRef, ListQuery } from '../ports/cluster.ts';
 
-export interface ObjectRef {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  /** Omit for cluster-scoped kinds. */
-  namespace?: string | undefined;
-}
-
-export interface ListQuery {
-  apiVersion: string;
-  kind: string;
-  /** Omit to list across all namespaces (or for cluster-scoped kinds). */
-  namespace?: string | undefined;
-  labelSelector?: string | undefined;
-  fieldSelector?: string | undefined;
-}
-
-export function refOf(obj: KubernetesObject): ObjectRef {
+export function refOf(obj: KubeObject): ObjectRef {
   return {
     apiVersion: obj.apiVersion ?? '',
     kind: obj.kind ?? '',

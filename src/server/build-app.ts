@@ -6,11 +6,17 @@ import type { Registry } from 'prom-client';
 import type { Readiness } from './readiness.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerMetricsRoute } from './routes/metrics.ts';
+import { registerRepoRoutes } from './routes/repos.ts';
+import type { RepoSyncService } from '../ports/repo-sync.ts';
 
 export interface AppDeps {
   logger: Logger;
   metrics: Registry;
   readiness: Readiness;
+  /** Git sync; the repos API is served when given. */
+  repos?: RepoSyncService | undefined;
+  /** Bearer token for write endpoints; without one they answer 403. */
+  apiToken?: string | undefined;
   bodyLimitBytes?: number;
 }
 
@@ -33,5 +39,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
   registerHealthRoutes(app, deps);
   registerMetricsRoute(app, deps);
+  if (deps.repos) registerRepoRoutes(app, { repos: deps.repos, apiToken: deps.apiToken });
   return app;
 }

@@ -11,12 +11,14 @@ import type { KubeObject } from '../kube/kube-object.ts';
 import { createMetricsRegistry } from '../observability/metrics.ts';
 import { createReadiness } from '../server/readiness.ts';
 import { buildApp } from '../server/build-app.ts';
+import { createGitSync, type GitSync } from './git-sync.ts';
 
 export interface RunningService {
   app: FastifyInstance;
   /** http://host:port the server listens on. */
   url: string;
   client: KubeClient;
+  gitSync: GitSync;
   /** Stops everything; resolves when the server is closed and watches and timers are stopped. */
   stop(): Promise<void>;
 }
@@ -50,7 +52,8 @@ export async function startService(opts: { config: SluiceConfig; logger: Logger;
     },
   });
 
-  const app = buildApp({ logger, metrics, readiness, bodyLimitBytes: config.server.bodyLimitBytes });
+  const gitSync = await createGitSync({ config, cluster: client, registry: metrics, logger });
+  const app = buildApp({ logger, metrics, readiness, repos: gitSync.service, apiToken: config.api.token, bodyLimitBytes: config.server.bodyLimitBytes });
   for (const i of informers) i.start();
   let url: string;
   try {
@@ -60,16 +63,19 @@ export async function startService(opts: { config: SluiceConfig; logger: Logger;
     client.close();
     throw err;
   }
-  logger.info({ url, cluster: kubeConfig.getCurrentCluster()?.server }, 'sluice serving');
+  logger.info({ url, cluster: kubeConfig.getCurrentCluster()?.server, repos: config.repos.map((r) => r.name) }, 'sluice serving');
+  gitSync.start();
 
   let stopping: Promise<void> | undefined;
   return {
     app,
     url,
     client,
+    gitSync,
     stop() {
       stopping ??= (async () => {
         await app.close();
+        await gitSync.stop();
         await Promise.all(informers.map((i) => i.stop()));
         client.close();
         logger.info('sluice stopped');

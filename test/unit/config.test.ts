@@ -23,13 +23,16 @@ test('a minimal config gets every default from the schema', () => {
     server: { port: 8080, host: '0.0.0.0', shutdownTimeoutSeconds: 10, bodyLimitBytes: 1048576 },
     log: { level: 'info', format: 'auto' },
     kubernetes: { resyncSeconds: 900 },
+    git: {},
+    sync: { stateNamespace: 'sluice-system', concurrency: 16, maxFileBytes: 1048576, maxRepoBytes: 67108864 },
+    repos: [],
     api: {},
   });
 });
 
 test('an unknown key is named with its file and line, and the allowed keys', () => {
   assert.equal(fail('server:\n  port: 1\n  prot: 2\n'), 'sluice.yaml:3: server.prot: unknown key (allowed: host, port, shutdownTimeoutSeconds, bodyLimitBytes)');
-  assert.equal(fail('server:\n  port: 1\nlogging: {}\n'), 'sluice.yaml:3: logging: unknown key (allowed: server, log, kubernetes, api)');
+  assert.equal(fail('server:\n  port: 1\nlogging: {}\n'), 'sluice.yaml:3: logging: unknown key (allowed: server, log, kubernetes, api, git, sync, repos)');
 });
 
 test('a wrong type names the key, the expected type and what was found', () => {
@@ -84,4 +87,46 @@ test('the API token can come from a file, and an unreadable file is reported', (
 test('the example config in config/ is valid', () => {
   const c = loadConfig(new URL('../../config/sluice.example.yaml', import.meta.url).pathname, {});
   assert.equal(typeof c.server.port, 'number');
+});
+
+const repo = (extra: string) => `server:\n  port: 1\nrepos:\n  - name: apps\n    url: https://git.example.com/org/apps.git\n${extra}`;
+
+test('a repo gets its defaults, and no ref means the remote HEAD', () => {
+  const c = parseConfig(repo(''), 'sluice.yaml');
+  assert.deepEqual(c.repos, [{ name: 'apps', url: 'https://git.example.com/org/apps.git', paths: ['.'], schedule: '* * * * *', prune: true, namespace: 'default', ref: { head: true } }]);
+});
+
+test('refs: branch, tag, semver, commit (optionally with its branch); never two kinds at once', () => {
+  assert.deepEqual(parseConfig(repo('    ref:\n      branch: main\n'), 's').repos[0]?.ref, { branch: 'main' });
+  assert.deepEqual(parseConfig(repo('    ref:\n      tag: v1.2.3\n'), 's').repos[0]?.ref, { tag: 'v1.2.3' });
+  assert.deepEqual(parseConfig(repo('    ref:\n      semver: ">=1.2.0 <2"\n'), 's').repos[0]?.ref, { semver: '>=1.2.0 <2' });
+  const sha = 'a'.repeat(40);
+  assert.deepEqual(parseConfig(repo(`    ref:\n      commit: ${sha}\n      branch: release\n`), 's').repos[0]?.ref, { commit: sha, branch: 'release' });
+  assert.equal(fail(repo('    ref:\n      branch: main\n      tag: v1\n')), 'sluice.yaml:6: repos[0].ref: give exactly one of branch, tag, semver, commit (commit may name the branch it is on), not branch and tag');
+  assert.equal(fail(repo('    ref:\n      semver: banana\n')), 'sluice.yaml:7: repos[0].ref.semver: "banana" is not a semver range');
+  assert.equal(fail(repo('    ref:\n      commit: abc\n')), 'sluice.yaml:7: repos[0].ref.commit: must be a full 40-character lowercase commit id');
+  assert.equal(fail(repo('    ref: {}\n')), 'sluice.yaml:6: repos[0].ref: must NOT have fewer than 1 properties');
+});
+
+test('repo names are unique and well-formed; URLs are http(s); schedules are cron expressions', () => {
+  assert.equal(fail(repo('  - name: apps\n    url: https://x/y.git\n')), 'sluice.yaml:6: repos[1].name: "apps" is already used by repos[0]');
+  assert.equal(fail('server:\n  port: 1\nrepos:\n  - name: Apps\n    url: https://x/y.git\n'), 'sluice.yaml:4: repos[0].name: must be lowercase letters, digits and "-", starting and ending with a letter or digit, at most 40 characters');
+  assert.equal(fail('server:\n  port: 1\nrepos:\n  - name: apps\n    url: git@github.com:o/r.git\n'), 'sluice.yaml:5: repos[0].url: must be an http:// or https:// URL');
+  assert.equal(fail('server:\n  port: 1\nrepos:\n  - url: https://x/y.git\n'), 'sluice.yaml:4: repos[0].name: required value missing');
+  assert.equal(fail(repo('    schedule: every minute\n')), 'sluice.yaml:6: repos[0].schedule: "every minute" is not a cron expression');
+  assert.equal(parseConfig(repo('    schedule: "*/15 * * * * *"\n'), 's').repos[0]?.schedule, '*/15 * * * * *');
+  assert.equal(fail(repo('    prune: maybe\n')), 'sluice.yaml:6: repos[0].prune: must be a boolean, got string "maybe"');
+});
+
+test('credentials come from env or file, are checked at load, and stay out of serialised config', () => {
+  const c = parseConfig(repo('    credentials:\n      username: bot\n      tokenEnv: GIT_TOKEN\n'), 's', { GIT_TOKEN: 'hunter2-token' });
+  assert.deepEqual(c.repos[0]?.auth, { username: 'bot', password: 'hunter2-token' });
+  assert.ok(!JSON.stringify(c).includes('hunter2-token'), 'the resolved token is not enumerable');
+  assert.equal(fail(repo('    credentials:\n      tokenEnv: GIT_TOKEN\n')), 'sluice.yaml:7: repos[0].credentials.tokenEnv: environment variable GIT_TOKEN is not set');
+  assert.equal(fail(repo('    credentials:\n      username: bot\n')), 'sluice.yaml:6: repos[0].credentials: give exactly one of tokenEnv, tokenFile');
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-cred-'));
+  writeFileSync(join(dir, 'tok'), 'file-token\n');
+  const f = parseConfig(repo(`    credentials:\n      usernameEnv: GIT_USER\n      tokenFile: ${join(dir, 'tok')}\n`), 's', { GIT_USER: 'me' });
+  assert.deepEqual(f.repos[0]?.auth, { username: 'me', password: 'file-token' });
+  assert.equal(fail(repo(`    credentials:\n      tokenFile: ${join(dir, 'missing')}\n`)), `sluice.yaml:7: repos[0].credentials.tokenFile: cannot read ${join(dir, 'missing')} (ENOENT)`);
 });

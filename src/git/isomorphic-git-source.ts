@@ -1,0 +1,179 @@
+// GitSource on isomorphic-git with an on-disk bare cache: a poll is one ref-advertisement request;
+// a fetch happens only when the resolved commit is not cached yet, shallow (depth 1) and for one
+// ref, incremental fetches `relative` (otherwise the server resends the whole tree); files are read
+// from the object store, never checked out (performance-notes.md).
+import fs from 'node:fs';
+import { createHash } from 'node:crypto';
+import { join, posix } from 'node:path';
+import git from 'isomorphic-git';
+import type { RefSpec } from '../config/config-types.ts';
+import { GitUnavailableError, type GitSource, type RepoFile, type RepoFileError, type ResolvedRevision } from '../ports/git-source.ts';
+import { countingHttpClient, type GitRequestKind } from './counting-http-client.ts';
+import { resolveRef } from './resolve-ref.ts';
+
+export interface IsomorphicGitSourceOptions {
+  name: string;
+  url: string;
+  ref: RefSpec;
+  auth?: { username: string; password: string } | undefined;
+  cacheDir: string;
+  /** Called once per HTTP response, for metrics. */
+  onRequest?: (kind: GitRequestKind, status: number, bytes: number) => void;
+}
+
+const MANIFEST_EXT = /\.ya?ml$/i;
+
+export function createIsomorphicGitSource(opts: IsomorphicGitSourceOptions): GitSource {
+  const gitdir = join(opts.cacheDir, `${opts.name}-${createHash('sha256').update(opts.url).digest('hex').slice(0, 12)}.git`);
+  const http = countingHttpClient((kind, status, bytes) => opts.onRequest?.(kind, status, bytes));
+  // Credentials up front: with onAuth every operation would first take a 401 round trip.
+  const headers: Record<string, string> = { 'user-agent': 'sluice' };
+  if (opts.auth) headers.authorization = `Basic ${Buffer.from(`${opts.auth.username}:${opts.auth.password}`).toString('base64')}`;
+  const cache = {};
+  let initialised: Promise<void> | undefined;
+
+  const init = () =>
+    (initialised ??= (async () => {
+      await fs.promises.mkdir(gitdir, { recursive: true });
+      if (!fs.existsSync(join(gitdir, 'HEAD'))) await git.init({ fs, gitdir, bare: true, defaultBranch: 'main' });
+      // fetch needs a remote with a fetch refspec; keep its URL current if the config changed.
+      await git.addRemote({ fs, gitdir, remote: 'origin', url: opts.url, force: true });
+    })());
+
+  const hasCommit = async (sha: string) => {
+    try {
+      await git.readCommit({ fs, gitdir, oid: sha, cache });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  // Network and HTTP failures mean "source unavailable"; anything else is a real error and kept.
+  const network = (what: string, err: unknown): Error => {
+    const e = err as { code?: string; syscall?: string; data?: { statusCode?: number; statusMessage?: string }; message?: string };
+    if (e.code !== 'HttpError' && !e.syscall && !/^E[A-Z]+$/.test(e.code ?? '')) return new Error(`${what}: ${e.message ?? String(err)}`);
+    if (e.code === 'HttpError') {
+      const status = e.data?.statusCode;
+      const hint = status === 401 || status === 403 ? ' (check the repository credentials)' : '';
+      return new GitUnavailableError(`${what}: HTTP ${status} ${e.data?.statusMessage ?? ''}`.trimEnd() + hint);
+    }
+    return new GitUnavailableError(`${what}: ${e.code && !e.message?.includes(e.code) ? `${e.code} ` : ''}${e.message ?? String(err)}`);
+  };
+
+  // The short name fetch wants: isomorphic-git looks it up among the remote's refs.
+  const fetchRefName = (ref: string) => ref.replace(/^refs\/(heads|tags)\//, '');
+
+  return {
+    async resolve() {
+      if ('commit' in opts.ref && opts.ref.commit) return resolveRef(opts.ref, []);
+      let refs;
+      try {
+        // Protocol v1: refs in one request (v2 needs a second round trip for ls-refs).
+        refs = await git.listServerRefs({ http, url: opts.url, headers, protocolVersion: 1, peelTags: true });
+      } catch (err) {
+        throw network(`cannot list refs of ${opts.url}`, err);
+      }
+      return resolveRef(opts.ref, refs);
+    },
+
+    async ensureCommit(rev: ResolvedRevision, options: { history?: boolean } = {}) {
+      await init();
+      if (await hasCommit(rev.sha)) return { fetched: false };
+      const pinned = ('commit' in opts.ref && opts.ref.commit !== undefined) || options.history === true;
+      const shallow = fs.existsSync(join(gitdir, 'shallow'));
+      try {
+        await git.fetch({
+          fs,
+          http,
+          gitdir,
+          url: opts.url,
+          headers,
+          cache,
+          remote: 'origin',
+          ref: fetchRefName(rev.ref),
+          singleBranch: true,
+          tags: false,
+          // A pinned commit may be anywhere in the branch's history, so its branch is fetched whole.
+          ...(pinned ? {} : { depth: 1, relative: shallow }),
+        });
+      } catch (err) {
+        throw network(`cannot fetch ${rev.ref} from ${opts.url}`, err);
+      }
+      if (!(await hasCommit(rev.sha))) throw new Error(`commit ${rev.sha} is not on ${rev.ref} at ${opts.url}`);
+      return { fetched: true };
+    },
+
+    async readFiles(sha: string, paths: string[]) {
+      await init();
+      const files = new Map<string, RepoFile>();
+      const errors: RepoFileError[] = [];
+      const { commit } = await git.readCommit({ fs, gitdir, oid: sha, cache });
+
+      type Entry = { mode: string; oid: string; type: 'blob' | 'tree' | 'commit' };
+      const trees = new Map<string, Array<{ mode: string; path: string; oid: string; type: 'blob' | 'tree' | 'commit' }>>();
+      const readTreeAt = async (oid: string) => {
+        let t = trees.get(oid);
+        if (!t) {
+          t = (await git.readTree({ fs, gitdir, oid, cache })).tree;
+          trees.set(oid, t);
+        }
+        return t;
+      };
+      // Finds the entry at a repository path, or undefined.
+      const lookup = async (path: string): Promise<Entry | undefined> => {
+        if (path === '') return { mode: '040000', oid: commit.tree, type: 'tree' };
+        let entry: Entry = { mode: '040000', oid: commit.tree, type: 'tree' };
+        for (const part of path.split('/')) {
+          if (entry.type !== 'tree') return undefined;
+          const next = (await readTreeAt(entry.oid)).find((e) => e.path === part);
+          if (!next) return undefined;
+          entry = next;
+        }
+        return entry;
+      };
+      const readBlob = async (oid: string) => (await git.readBlob({ fs, gitdir, oid, cache })).blob;
+
+      const addFile = async (path: string, entry: Entry) => {
+        if (!MANIFEST_EXT.test(path) || files.has(path)) return;
+        if (entry.mode === '120000') {
+          // A symlink's blob is its target. Follow it only when it stays inside the repository.
+          const target = Buffer.from(await readBlob(entry.oid)).toString('utf8');
+          const resolved = posix.normalize(posix.join(posix.dirname(path), target));
+          if (target.startsWith('/') || resolved === '..' || resolved.startsWith('../')) {
+            errors.push({ file: path, message: `symlink to ${target} leaves the repository; refused` });
+            return;
+          }
+          const to = await lookup(resolved);
+          if (!to) errors.push({ file: path, message: `symlink to ${target} points at nothing` });
+          else if (to.type !== 'blob' || to.mode === '120000') errors.push({ file: path, message: `symlink to ${target} is not a regular file; refused` });
+          else files.set(path, { path, content: await readBlob(to.oid) });
+          return;
+        }
+        files.set(path, { path, content: await readBlob(entry.oid) });
+      };
+      const walk = async (dir: string, treeOid: string) => {
+        for (const e of await readTreeAt(treeOid)) {
+          const p = dir ? `${dir}/${e.path}` : e.path;
+          if (e.type === 'tree') await walk(p, e.oid);
+          else if (e.type === 'blob') await addFile(p, e);
+          // Submodules (type commit) are not followed.
+        }
+      };
+
+      for (const raw of paths) {
+        const normal = posix.normalize(raw).replace(/\/$/, '');
+        if (normal === '..' || normal.startsWith('../') || normal.startsWith('/')) {
+          errors.push({ file: raw, message: 'path leaves the repository; refused' });
+          continue;
+        }
+        const path = normal === '.' ? '' : normal;
+        const entry = await lookup(path);
+        if (!entry) errors.push({ file: raw, message: `path does not exist at commit ${sha.slice(0, 7)}` });
+        else if (entry.type === 'tree') await walk(path, entry.oid);
+        else if (entry.type === 'blob') await addFile(path, entry);
+      }
+      return { files: [...files.values()].sort((a, b) => a.path.localeCompare(b.path)), errors };
+    },
+  };
+}

@@ -1,0 +1,100 @@
+// Applies desired objects with server-side apply: staged (CRDs and Namespaces first, then the rest,
+// after the CRDs are Established), with bounded concurrency, skipping objects already up to date.
+// One object's failure never stops the others; each outcome carries its source file and line.
+import pLimit from 'p-limit';
+import type { Cluster, KubeObject } from '../ports/cluster.ts';
+import { APPLIED_HASH_ANNOTATION, describeObject, refOfObject } from './object-identity.ts';
+import { isSubset, objectDiff } from './object-diff.ts';
+import { stageOf, type DesiredObject } from './prepare-objects.ts';
+
+export type ApplyOutcome = 'created' | 'changed' | 'unchanged' | 'failed';
+
+export interface ApplyResult {
+  key: string;
+  name: string;
+  outcome: ApplyOutcome;
+  source: { file: string; line: number };
+  /** Unified diff for created/changed objects (empty when the previous state is unknown). */
+  diff: string;
+  error?: string;
+}
+
+export interface ApplyObjectsOptions {
+  concurrency: number;
+  /** Live objects found by key, when already listed; missing keys are treated as unknown. */
+  live: Map<string, KubeObject>;
+  dryRun?: boolean;
+  /** How long to wait for an applied CRD to become Established. */
+  crdTimeoutMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** Up to date: the live object carries the same content hash and still holds every desired value. */
+export function isUpToDate(desired: KubeObject, live: KubeObject | undefined): boolean {
+  if (!live) return false;
+  const want = desired.metadata?.annotations?.[APPLIED_HASH_ANNOTATION];
+  return want !== undefined && live.metadata?.annotations?.[APPLIED_HASH_ANNOTATION] === want && isSubset(desired, live);
+}
+
+export async function applyObjects(cluster: Cluster, desired: DesiredObject[], opts: ApplyObjectsOptions): Promise<ApplyResult[]> {
+  const limit = pLimit(opts.concurrency);
+  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const results: ApplyResult[] = [];
+
+  const applyOne = async (d: DesiredObject): Promise<ApplyResult> => {
+    const ref = refOfObject(d.object);
+    const name = describeObject(ref);
+    let live = opts.live.get(d.key);
+    if (isUpToDate(d.object, live)) return { key: d.key, name, outcome: 'unchanged', source: d.source, diff: '' };
+    try {
+      // A dry run (sluice diff) has time to fetch what it compares against.
+      if (!live && opts.dryRun) live = await cluster.get(ref);
+      const { object, created } = await cluster.applyDetailed(d.object, { dryRun: opts.dryRun });
+      if (created) return { key: d.key, name, outcome: 'created', source: d.source, diff: objectDiff(name, undefined, object) };
+      if (opts.dryRun) {
+        // A dry run persists nothing, so its resourceVersion says nothing: compare the content.
+        const diff = live ? objectDiff(name, live, object) : '';
+        return { key: d.key, name, outcome: diff || !live ? 'changed' : 'unchanged', source: d.source, diff };
+      }
+      if (live && object.metadata?.resourceVersion === live.metadata?.resourceVersion) {
+        return { key: d.key, name, outcome: 'unchanged', source: d.source, diff: '' };
+      }
+      // Without the previous state (an object adopted from outside Sluice) there is nothing to diff against.
+      return { key: d.key, name, outcome: 'changed', source: d.source, diff: live ? objectDiff(name, live, object) : '' };
+    } catch (err) {
+      return { key: d.key, name, outcome: 'failed', source: d.source, diff: '', error: (err as Error).message };
+    }
+  };
+
+  const waitEstablished = async (crdName: string) => {
+    const deadline = Date.now() + (opts.crdTimeoutMs ?? 60_000);
+    while (Date.now() < deadline) {
+      const crd = await cluster.get<KubeObject & { status?: { conditions?: Array<{ type: string; status: string }> } }>({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: crdName });
+      if (crd?.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) return;
+      await sleep(250);
+    }
+    throw new Error(`CustomResourceDefinition ${crdName} not Established after ${(opts.crdTimeoutMs ?? 60_000) / 1000}s`);
+  };
+
+  for (const stage of [0, 1] as const) {
+    const batch = desired.filter((d) => stageOf(d.object) === stage);
+    const done = await Promise.all(batch.map((d) => limit(() => applyOne(d))));
+    results.push(...done);
+    if (stage === 0 && !opts.dryRun) {
+      // Objects of a kind defined in this same sync can only be applied once its CRD is served.
+      const crds = done.filter((r, i) => r.outcome !== 'failed' && r.outcome !== 'unchanged' && batch[i]?.object.kind === 'CustomResourceDefinition');
+      await Promise.all(
+        crds.map(async (r) => {
+          const crdName = batch.find((b) => b.key === r.key)?.object.metadata?.name ?? '';
+          try {
+            await waitEstablished(crdName);
+          } catch (err) {
+            r.outcome = 'failed';
+            r.error = (err as Error).message;
+          }
+        }),
+      );
+    }
+  }
+  return results;
+}

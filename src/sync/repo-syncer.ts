@@ -1,0 +1,306 @@
+// One repository's sync loop: resolve the ref (one request), fetch only when the commit moved,
+// read and render the manifests, validate, apply what differs, prune what was removed, record the
+// inventory and report. It never prunes when the fetch or the render failed, or when a render
+// suddenly yields nothing where the last sync had objects. Triggers arriving during a sync
+// coalesce into one more sync, so the latest push is never lost.
+import type { Logger } from 'pino';
+import type { RepoConfig, RefSpec } from '../config/config-types.ts';
+import type { Cluster, KubeObject } from '../ports/cluster.ts';
+import { apiStatusOf } from '../ports/cluster.ts';
+import { GitUnavailableError, type GitSource, type ResolvedRevision } from '../ports/git-source.ts';
+import type { RepoStatus, SyncChange, SyncProblem, SyncReport, SyncResult } from '../ports/repo-sync.ts';
+import type { CrdCatalog } from '../validation/crd-catalog.ts';
+import { renderManifests } from './render-manifests.ts';
+import { validateManifests } from './validate-manifests.ts';
+import type { ManifestError, RenderLimits } from './manifest-types.ts';
+import { prepareObject, type DesiredObject } from './prepare-objects.ts';
+import { applyObjects, type ApplyResult } from './apply-objects.ts';
+import { loadInventory, saveInventory, removedEntries, type Inventory, type InventoryEntry } from './inventory-store.ts';
+import { REPO_LABEL, describeObject, objectKey, refOfObject } from './object-identity.ts';
+import { noSyncMetrics, type SyncMetrics } from './sync-metrics.ts';
+
+export interface RepoSyncerDeps {
+  repo: RepoConfig;
+  git: GitSource;
+  cluster: Cluster;
+  crdCatalog: CrdCatalog;
+  stateNamespace: string;
+  concurrency: number;
+  limits: RenderLimits;
+  log: Logger;
+  metrics?: SyncMetrics;
+  now?: () => Date;
+}
+
+export interface SyncOptions {
+  trigger: string;
+  /** Compute what would change, change nothing (sluice diff). */
+  dryRun?: boolean;
+  /** Deploy this commit instead of what the ref resolves to (must be on the ref's history). */
+  revision?: string;
+}
+
+const MAX_CHANGES_IN_STATUS = 200;
+
+export function describeRef(ref: RefSpec): string {
+  if ('head' in ref) return 'HEAD';
+  if ('commit' in ref && ref.commit) return `commit ${ref.commit.slice(0, 7)}${ref.branch ? ` on ${ref.branch}` : ''}`;
+  if ('branch' in ref) return `branch ${ref.branch}`;
+  if ('tag' in ref) return `tag ${ref.tag}`;
+  return 'semver' in ref ? `semver ${ref.semver}` : 'HEAD';
+}
+
+export class RepoSyncer {
+  private readonly deps: RepoSyncerDeps;
+  private readonly now: () => Date;
+  private readonly metrics: SyncMetrics;
+  private current: Promise<RepoStatus> | undefined;
+  private queued: Promise<RepoStatus> | undefined;
+  private state: RepoStatus;
+  private restored = false;
+
+  constructor(deps: RepoSyncerDeps) {
+    this.deps = deps;
+    this.now = deps.now ?? (() => new Date());
+    this.metrics = deps.metrics ?? noSyncMetrics;
+    this.state = { name: deps.repo.name, url: deps.repo.url, ref: describeRef(deps.repo.ref), syncing: false, source: { state: 'unknown' } };
+  }
+
+  get name(): string {
+    return this.deps.repo.name;
+  }
+
+  status(): RepoStatus {
+    return structuredClone(this.state);
+  }
+
+  /** Enqueues a sync. While one runs, all further triggers share one follow-up sync. */
+  trigger(trigger: string): Promise<RepoStatus> {
+    if (this.queued) return this.queued;
+    if (!this.current) {
+      this.current = this.run({ trigger }).finally(() => {
+        this.current = undefined;
+      });
+      return this.current;
+    }
+    this.queued = this.current.then(() => {
+      this.queued = undefined;
+      return this.trigger(trigger);
+    });
+    return this.queued;
+  }
+
+  /** What a sync would do, without doing it (no apply, no prune, no inventory write). */
+  async plan(revision?: string): Promise<SyncReport> {
+    const status = await this.run({ trigger: 'diff', dryRun: true, revision });
+    return status.lastSync as SyncReport;
+  }
+
+  private async run(opts: SyncOptions): Promise<RepoStatus> {
+    const { repo, log } = this.deps;
+    const started = this.now();
+    this.state.syncing = true;
+    const report: SyncReport = {
+      trigger: opts.trigger,
+      startedAt: started.toISOString(),
+      finishedAt: '',
+      durationMs: 0,
+      result: 'succeeded',
+      objects: { created: 0, changed: 0, unchanged: 0, pruned: 0, failed: 0 },
+      driftRepaired: [],
+      errors: [],
+      changes: [],
+    };
+    try {
+      await this.syncInto(report, opts);
+    } catch (err) {
+      report.result = err instanceof GitUnavailableError ? 'unavailable' : 'failed';
+      report.errors.push({ message: (err as Error).message });
+      if (err instanceof GitUnavailableError) this.state.source = { ...this.state.source, state: 'unavailable', message: err.message, lastCheckedAt: this.now().toISOString() };
+    } finally {
+      const finished = this.now();
+      report.finishedAt = finished.toISOString();
+      report.durationMs = finished.getTime() - started.getTime();
+      this.state.syncing = false;
+      if (!opts.dryRun) {
+        this.state.lastSync = report;
+        this.metrics.syncFinished(repo.name, report.result, report.durationMs / 1000);
+        const summary = { repo: repo.name, trigger: opts.trigger, result: report.result, commit: report.commit, ...report.objects, durationMs: report.durationMs };
+        if (report.result === 'succeeded') log.info(summary, 'sync finished');
+        else log.warn({ ...summary, errors: report.errors.slice(0, 20).map(formatProblem) }, 'sync finished with problems');
+        if (report.driftRepaired.length) {
+          log.warn({ repo: repo.name, objects: report.driftRepaired }, 'drift repaired: live objects changed by hand were set back to Git');
+          this.metrics.driftRepaired(repo.name, report.driftRepaired.length);
+        }
+      }
+    }
+    return opts.dryRun ? { ...this.status(), lastSync: report } : this.status();
+  }
+
+  private async syncInto(report: SyncReport, opts: SyncOptions): Promise<void> {
+    const { repo, git, cluster } = this.deps;
+    if (!this.restored && !opts.dryRun) {
+      // The last applied commit survives restarts in the inventory.
+      const inv = await loadInventory(cluster, this.deps.stateNamespace, repo.name).catch(() => undefined);
+      this.state.lastAppliedCommit = inv?.lastAppliedCommit;
+      this.restored = true;
+    }
+
+    // 1. Source: one refs request; a fetch only when the commit is not cached.
+    let rev: ResolvedRevision = await git.resolve();
+    if (opts.revision) rev = { sha: opts.revision, ref: rev.ref };
+    await git.ensureCommit(rev, { history: opts.revision !== undefined });
+    this.state.source = { state: 'available', lastFetchedCommit: rev.sha, lastCheckedAt: this.now().toISOString() };
+    report.commit = rev.sha;
+
+    // 2. Render and validate. Problems are reported per file; the rest still syncs.
+    const read = await git.readFiles(rev.sha, repo.paths);
+    const rendered = renderManifests(read.files, this.deps.limits);
+    const kinds = await this.discoverKinds(rendered.objects.map((o) => o.object));
+    const validated = validateManifests(rendered.objects, {
+      isNamespaced: (apiVersion, kind) => kinds.get(`${apiVersion}|${kind}`),
+      defaultNamespace: repo.namespace,
+      allowedKinds: repo.allowedKinds,
+      allowedNamespaces: repo.allowedNamespaces,
+      crdCatalog: this.deps.crdCatalog,
+    });
+    const manifestErrors: ManifestError[] = [...read.errors, ...rendered.errors, ...validated.errors];
+    for (const e of manifestErrors) report.errors.push({ file: e.file, line: e.line, message: e.message });
+
+    const desired: DesiredObject[] = validated.objects.map((o) => prepareObject(o.object as KubeObject, repo.name, o.source));
+    const desiredKeys = new Set(desired.map((d) => d.key));
+    const inventory: Inventory = (await loadInventory(cluster, this.deps.stateNamespace, repo.name)) ?? { repo: repo.name, url: repo.url, objects: [] };
+
+    // 3. Apply what differs.
+    const live = await this.listLive(desired);
+    const results = await applyObjects(cluster, desired, { concurrency: this.deps.concurrency, live, dryRun: opts.dryRun });
+    this.account(report, results);
+    if (!opts.dryRun && rev.sha === this.state.lastAppliedCommit) {
+      // Same commit as last time, yet objects differed: someone changed them by hand.
+      report.driftRepaired = results.filter((r) => r.outcome === 'changed').map((r) => r.name);
+    }
+
+    // 4. Prune, only when everything that defines the desired state was read and understood.
+    const removed = removedEntries(inventory.objects, desiredKeys);
+    const pruneSkipped = !repo.prune
+      ? undefined
+      : manifestErrors.length
+        ? `${manifestErrors.length} manifest problem(s): nothing is pruned until every file renders`
+        : desired.length === 0 && inventory.objects.length > 0
+          ? 'the render yielded no objects where the last sync had some'
+          : undefined;
+    const pruned: InventoryEntry[] = [];
+    if (repo.prune && removed.length) {
+      if (pruneSkipped) report.pruneSkipped = pruneSkipped;
+      else for (const entry of this.pruneOrder(removed)) if (await this.pruneOne(entry, report, opts.dryRun === true)) pruned.push(entry);
+    }
+
+    // 5. Inventory: what this repository owns now (kept: entries not pruned, so a later sync can).
+    if (!opts.dryRun) {
+      const byKey = new Map<string, InventoryEntry>(inventory.objects.map((e) => [objectKey(e), e]));
+      for (const p of pruned) byKey.delete(objectKey(p));
+      for (const r of results) {
+        if (r.outcome === 'failed') continue;
+        const d = desired.find((x) => x.key === r.key);
+        if (d) byKey.set(r.key, refOfObject(d.object));
+      }
+      const failedApply = results.some((r) => r.outcome === 'failed');
+      const next: Inventory = {
+        repo: repo.name,
+        url: repo.url,
+        objects: [...byKey.values()],
+        lastAppliedCommit: failedApply ? inventory.lastAppliedCommit : rev.sha,
+        lastAppliedAt: failedApply ? inventory.lastAppliedAt : this.now().toISOString(),
+      };
+      await saveInventory(cluster, this.deps.stateNamespace, next);
+      this.state.lastAppliedCommit = next.lastAppliedCommit;
+    }
+    report.result = resultOf(report);
+  }
+
+  /** Which kinds the cluster serves and whether they are namespaced (undefined = unknown kind). */
+  private async discoverKinds(objects: Array<{ apiVersion: string; kind: string }>): Promise<Map<string, boolean | undefined>> {
+    const out = new Map<string, boolean | undefined>();
+    for (const o of objects) {
+      const key = `${o.apiVersion}|${o.kind}`;
+      if (out.has(key)) continue;
+      try {
+        out.set(key, (await this.deps.cluster.resourceFor(o.apiVersion, o.kind)).namespaced);
+      } catch (err) {
+        if (apiStatusOf(err) !== 404) throw err;
+        out.set(key, undefined);
+      }
+    }
+    return out;
+  }
+
+  /** Live objects of this repository, one list per kind, keyed like desired objects. */
+  private async listLive(desired: DesiredObject[]): Promise<Map<string, KubeObject>> {
+    const live = new Map<string, KubeObject>();
+    const kinds = new Map<string, { apiVersion: string; kind: string }>();
+    for (const d of desired) kinds.set(`${d.object.apiVersion}|${d.object.kind}`, { apiVersion: d.object.apiVersion ?? '', kind: d.object.kind ?? '' });
+    await Promise.all(
+      [...kinds.values()].map(async (k) => {
+        try {
+          const list = await this.deps.cluster.list({ ...k, labelSelector: `${REPO_LABEL}=${this.deps.repo.name}` });
+          for (const item of list.items) live.set(objectKey(refOfObject(item)), item);
+        } catch (err) {
+          // A kind whose CRD arrives in this same sync is not served yet: nothing of it is live.
+          if (apiStatusOf(err) !== 404) throw err;
+        }
+      }),
+    );
+    return live;
+  }
+
+  private pruneOrder(entries: InventoryEntry[]): InventoryEntry[] {
+    // Namespaces and CRDs last: deleting them first would take everything inside with them.
+    const last = (e: InventoryEntry) => (e.kind === 'Namespace' || e.kind === 'CustomResourceDefinition' ? 1 : 0);
+    return [...entries].sort((a, b) => last(a) - last(b));
+  }
+
+  private async pruneOne(entry: InventoryEntry, report: SyncReport, dryRun: boolean): Promise<boolean> {
+    const name = describeObject(entry);
+    try {
+      const live = await this.deps.cluster.get(entry);
+      if (!live) return true;
+      const owner = live.metadata?.labels?.[REPO_LABEL];
+      if (owner !== this.deps.repo.name) {
+        // Another repository (or a person) owns it now; it is not ours to delete.
+        report.errors.push({ object: name, message: `not pruned: it is now labelled ${REPO_LABEL}=${owner ?? '(none)'}` });
+        return true;
+      }
+      if (!dryRun) await this.deps.cluster.delete(entry, { propagationPolicy: 'Background', uid: live.metadata?.uid });
+      report.objects.pruned++;
+      report.changes.push({ outcome: 'pruned', object: name });
+      return true;
+    } catch (err) {
+      report.objects.failed++;
+      report.errors.push({ object: name, message: `prune failed: ${(err as Error).message}` });
+      return false;
+    }
+  }
+
+  private account(report: SyncReport, results: ApplyResult[]): void {
+    for (const r of results) {
+      report.objects[r.outcome]++;
+      if (r.outcome === 'failed') report.errors.push({ file: r.source.file, line: r.source.line, object: r.name, message: r.error ?? 'apply failed' });
+      if (r.outcome !== 'unchanged' && report.changes.length < MAX_CHANGES_IN_STATUS) {
+        const change: SyncChange = { outcome: r.outcome, object: r.name, source: `${r.source.file}:${r.source.line}` };
+        if (r.diff) change.diff = r.diff;
+        report.changes.push(change);
+      }
+    }
+  }
+}
+
+function resultOf(report: SyncReport): SyncResult {
+  if (!report.errors.length) return 'succeeded';
+  const applied = report.objects.created + report.objects.changed + report.objects.unchanged;
+  return applied > 0 ? 'partial' : 'failed';
+}
+
+export function formatProblem(p: SyncProblem): string {
+  const where = p.file ? `${p.file}${p.line ? `:${p.line}` : ''}: ` : '';
+  return `${where}${p.object && !p.file ? `${p.object}: ` : ''}${p.message}`;
+}

@@ -1,0 +1,138 @@
+// The isomorphic-git source against a real smart-HTTP server: every ref kind, a poll that costs
+// one request when nothing moved, incremental shallow fetches, files read from the object store,
+// symlinks, a cache that survives restarts, and a server that goes away.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, symlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startGitServer, type GitServer } from '../testbed/git-server.ts';
+import { cloneWorkdir, type Workdir } from '../helpers/git-repo.ts';
+import { createIsomorphicGitSource } from '../../src/git/isomorphic-git-source.ts';
+import { GitUnavailableError } from '../../src/ports/git-source.ts';
+import type { RefSpec } from '../../src/config/config-types.ts';
+
+let server: GitServer;
+let work: Workdir;
+let cacheRoot: string;
+let first: string;
+
+before(async () => {
+  server = await startGitServer();
+  await server.createRepo('apps');
+  work = await cloneWorkdir(server, 'apps');
+  await work.write('deploy/a.yaml', 'kind: A\n');
+  await work.write('deploy/b.yml', 'kind: B\n');
+  await work.write('deploy/notes.txt', 'not a manifest\n');
+  await work.write('deploy/nested/c.yaml', 'kind: C\n');
+  await work.write('other/d.yaml', 'kind: D\n');
+  symlinkSync('../other/d.yaml', join(work.dir, 'deploy/linked.yaml'));
+  symlinkSync('../../../etc/passwd.yaml', join(work.dir, 'deploy/escape.yaml'));
+  first = await work.commit('first');
+  await work.push();
+  await work.tag('v1.0.0', 'release 1.0.0');
+  await work.tag('v1.2.0');
+  await work.write('deploy/a.yaml', 'kind: A2\n');
+  await work.commit('second');
+  await work.push();
+  await work.tag('v2.0.0');
+  cacheRoot = mkdtempSync(join(tmpdir(), 'sluice-gitcache-'));
+});
+
+after(async () => {
+  await work?.cleanup();
+  await server?.close();
+  rmSync(cacheRoot, { recursive: true, force: true });
+});
+
+const source = (ref: RefSpec, extra: { cacheDir?: string; password?: string; name?: string } = {}) =>
+  createIsomorphicGitSource({
+    name: extra.name ?? 'apps',
+    url: server.repoUrl('apps'),
+    ref,
+    auth: { username: server.credentials.username, password: extra.password ?? server.credentials.password },
+    cacheDir: extra.cacheDir ?? mkdtempSync(join(cacheRoot, 'c-')),
+  });
+
+const text = (c: Uint8Array) => Buffer.from(c).toString('utf8');
+
+test('branch: resolve, fetch once, read only manifests under the paths; symlinks inside followed, outside refused', async () => {
+  const src = source({ branch: 'main' });
+  const rev = await src.resolve();
+  assert.equal(rev.sha, await work.head());
+  assert.equal(rev.ref, 'refs/heads/main');
+  assert.deepEqual(await src.ensureCommit(rev), { fetched: true });
+  const { files, errors } = await src.readFiles(rev.sha, ['deploy']);
+  assert.deepEqual(files.map((f) => f.path), ['deploy/a.yaml', 'deploy/b.yml', 'deploy/linked.yaml', 'deploy/nested/c.yaml']);
+  assert.equal(text(files[0]!.content), 'kind: A2\n');
+  assert.equal(text(files[2]!.content), 'kind: D\n');
+  assert.deepEqual(errors, [{ file: 'deploy/escape.yaml', message: 'symlink to ../../../etc/passwd.yaml leaves the repository; refused' }]);
+  const more = await src.readFiles(rev.sha, ['./other/', 'deploy/nested/c.yaml', 'missing', '../up']);
+  assert.deepEqual(more.files.map((f) => f.path), ['deploy/nested/c.yaml', 'other/d.yaml']);
+  assert.deepEqual(more.errors, [
+    { file: 'missing', message: `path does not exist at commit ${rev.sha.slice(0, 7)}` },
+    { file: '../up', message: 'path leaves the repository; refused' },
+  ]);
+});
+
+test('an idle poll is one request with no pack bytes; a new commit is fetched incrementally', async () => {
+  const src = source({ branch: 'main' });
+  await src.ensureCommit(await src.resolve());
+  server.resetStats();
+  const rev = await src.resolve();
+  assert.deepEqual(await src.ensureCommit(rev), { fetched: false });
+  assert.equal(server.stats.totals.requests, 1, 'one refs request, nothing else');
+  assert.equal(server.stats.totals.packBytesOut, 0);
+  await work.write('deploy/b.yml', 'kind: B2\n');
+  const sha = await work.commit('third');
+  await work.push();
+  server.resetStats();
+  const moved = await src.resolve();
+  assert.equal(moved.sha, sha);
+  assert.deepEqual(await src.ensureCommit(moved), { fetched: true });
+  assert.equal(server.stats.totals.uploadPack, 1);
+  assert.ok(server.stats.totals.packBytesOut < 4096, `incremental fetch sent ${server.stats.totals.packBytesOut} bytes`);
+  const { files } = await src.readFiles(sha, ['deploy/b.yml']);
+  assert.equal(text(files[0]!.content), 'kind: B2\n');
+});
+
+test('tags (annotated and lightweight), semver ranges over tags, pinned commits, the remote HEAD', async () => {
+  const annotated = source({ tag: 'v1.0.0' });
+  const rev = await annotated.resolve();
+  assert.equal(rev.sha, first, 'annotated tags resolve to their commit');
+  await annotated.ensureCommit(rev);
+  assert.equal(text((await annotated.readFiles(rev.sha, ['deploy/a.yaml'])).files[0]!.content), 'kind: A\n');
+  assert.deepEqual(await source({ semver: '>=1.0.0 <2' }).resolve(), { sha: first, ref: 'refs/tags/v1.2.0' });
+  assert.equal((await source({ semver: '^2' }).resolve()).ref, 'refs/tags/v2.0.0');
+  await assert.rejects(source({ semver: '^3' }).resolve(), /no tag matches the semver range "\^3"/);
+  await assert.rejects(source({ tag: 'v9' }).resolve(), /tag "v9" does not exist on the remote/);
+  await assert.rejects(source({ branch: 'nope' }).resolve(), /branch "nope" does not exist on the remote/);
+  const pinned = source({ commit: first });
+  const pin = await pinned.resolve();
+  assert.equal(pin.sha, first);
+  assert.deepEqual(await pinned.ensureCommit(pin), { fetched: true });
+  assert.equal(text((await pinned.readFiles(first, ['deploy/a.yaml'])).files[0]!.content), 'kind: A\n');
+  const head = source({ head: true });
+  assert.equal((await head.resolve()).sha, await work.head());
+});
+
+test('the on-disk cache survives a restart: a new source on the same cache fetches nothing', async () => {
+  const cacheDir = mkdtempSync(join(cacheRoot, 'restart-'));
+  const a = source({ branch: 'main' }, { cacheDir });
+  const rev = await a.resolve();
+  await a.ensureCommit(rev);
+  const b = source({ branch: 'main' }, { cacheDir });
+  assert.deepEqual(await b.ensureCommit(await b.resolve()), { fetched: false });
+  assert.equal((await b.readFiles(rev.sha, ['deploy'])).files.length, 4);
+});
+
+test('a server that is down or refuses the credentials gives GitUnavailableError', async () => {
+  await assert.rejects(source({ branch: 'main' }, { password: 'wrong' }).resolve(), (e: unknown) => e instanceof GitUnavailableError && /HTTP 401.*check the repository credentials/.test((e as Error).message));
+  await server.stop();
+  try {
+    await assert.rejects(source({ branch: 'main' }).resolve(), (e: unknown) => e instanceof GitUnavailableError && /cannot list refs of .*(ECONNREFUSED|ECONNRESET)/.test((e as Error).message));
+  } finally {
+    await server.start();
+  }
+  assert.equal((await source({ branch: 'main' }).resolve()).sha, await work.head());
+});

@@ -1,0 +1,272 @@
+// Git sync end to end: a real Git server, a real API server. Commits are applied, deleted files
+// pruned, hand edits repaired, broken files reported by line while the rest applies, and nothing
+// is pruned or reverted when the Git server is down or a render yields nothing.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { testCluster } from '../helpers/cluster.ts';
+import { installCrds } from '../helpers/crds.ts';
+import { startGitServer, type GitServer } from '../testbed/git-server.ts';
+import { cloneWorkdir, type Workdir } from '../helpers/git-repo.ts';
+import { KubeClient } from '../../src/kube/kube-client.ts';
+import { createIsomorphicGitSource } from '../../src/git/isomorphic-git-source.ts';
+import { RepoSyncer } from '../../src/sync/repo-syncer.ts';
+import { loadCrdCatalog } from '../../src/validation/crd-catalog.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import type { RepoConfig, RefSpec } from '../../src/config/config-types.ts';
+import type { KubeObject } from '../../src/ports/cluster.ts';
+import type { TestContext } from 'node:test';
+
+const cluster = testCluster();
+const client = new KubeClient(cluster.kubeConfig);
+let server: GitServer;
+let cacheRoot: string;
+let repoCount = 0;
+const log = createLogger({ level: 'silent', format: 'json', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
+
+before(async () => {
+  server = await startGitServer();
+  cacheRoot = mkdtempSync(join(tmpdir(), 'sluice-sync-cache-'));
+  await installCrds(cluster.kubeConfig);
+});
+after(async () => {
+  client.close();
+  await server?.close();
+  rmSync(cacheRoot, { recursive: true, force: true });
+});
+
+const configMap = (name: string, data: Record<string, string>) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n${Object.entries(data).map(([k, v]) => `  ${k}: "${v}"`).join('\n')}\n`;
+
+interface Fixture { ns: string; work: Workdir; syncer: (extra?: Partial<RepoConfig>) => Promise<RepoSyncer>; get: (name: string) => Promise<(KubeObject & { data?: Record<string, string> }) | undefined> }
+
+async function fixture(t: TestContext, files: Record<string, string>, ref: RefSpec = { branch: 'main' }): Promise<Fixture> {
+  const ns = await cluster.newNamespace(t, 'sync');
+  const repoName = `r${++repoCount}-${ns.slice(-6)}`;
+  await server.createRepo(repoName);
+  const work = await cloneWorkdir(server, repoName);
+  t.after(() => work.cleanup());
+  for (const [path, content] of Object.entries(files)) await work.write(path, content);
+  await work.commit('initial');
+  await work.push();
+  const crdCatalog = await loadCrdCatalog();
+  return {
+    ns,
+    work,
+    async syncer(extra = {}) {
+      const repo: RepoConfig = { name: repoName, url: server.repoUrl(repoName), ref, paths: ['deploy'], schedule: '* * * * *', prune: true, namespace: ns, ...extra };
+      return new RepoSyncer({
+        repo,
+        git: createIsomorphicGitSource({ name: repo.name, url: repo.url, ref: repo.ref, auth: server.credentials, cacheDir: cacheRoot }),
+        cluster: client,
+        crdCatalog,
+        stateNamespace: ns,
+        concurrency: 8,
+        limits: { maxFileBytes: 1 << 20, maxTotalBytes: 1 << 26, maxAliasCount: 100 },
+        log,
+      });
+    },
+    get: (name) => client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name }),
+  };
+}
+
+test('a pushed commit is applied; an unchanged re-sync writes nothing; a deleted file is pruned', async (t) => {
+  const f = await fixture(t, { 'deploy/a.yaml': configMap('a', { v: '1' }), 'deploy/b.yaml': configMap('b', { v: '1' }), 'elsewhere/x.yaml': configMap('x', {}) });
+  const syncer = await f.syncer();
+  const first = await syncer.trigger('test');
+  assert.equal(first.lastSync?.result, 'succeeded', JSON.stringify(first.lastSync?.errors));
+  assert.deepEqual(first.lastSync?.objects, { created: 2, changed: 0, unchanged: 0, pruned: 0, failed: 0 });
+  assert.equal(first.lastAppliedCommit, await f.work.head());
+  assert.equal(first.source.lastFetchedCommit, await f.work.head());
+  const a = await f.get('a');
+  assert.equal(a?.data?.v, '1');
+  assert.equal(a?.metadata?.labels?.['sluice.dev/repo'], syncer.name);
+  assert.equal(await f.get('x'), undefined, 'only the configured paths are rendered');
+
+  const again = await syncer.trigger('test');
+  assert.deepEqual(again.lastSync?.objects, { created: 0, changed: 0, unchanged: 2, pruned: 0, failed: 0 });
+  assert.equal((await f.get('a'))?.metadata?.resourceVersion, a?.metadata?.resourceVersion, 'no write for an unchanged object');
+
+  await f.work.write('deploy/a.yaml', configMap('a', { v: '2' }));
+  await f.work.remove('deploy/b.yaml');
+  await f.work.commit('change a, delete b');
+  await f.work.push();
+  const third = await syncer.trigger('test');
+  assert.deepEqual(third.lastSync?.objects, { created: 0, changed: 1, unchanged: 0, pruned: 1, failed: 0 });
+  assert.equal((await f.get('a'))?.data?.v, '2');
+  assert.equal(await f.get('b'), undefined, 'b pruned');
+  const changed = third.lastSync?.changes.find((c) => c.outcome === 'changed');
+  assert.equal(changed?.source, 'deploy/a.yaml:1');
+  assert.match(changed?.diff ?? '', /^-  v: "1"$/m);
+  assert.match(changed?.diff ?? '', /^\+  v: "2"$/m);
+});
+
+test('a live object edited by hand is repaired by the next sync and reported as drift', async (t) => {
+  const f = await fixture(t, { 'deploy/a.yaml': configMap('a', { v: '1' }) });
+  const syncer = await f.syncer();
+  await syncer.trigger('test');
+  await client.patch({ apiVersion: 'v1', kind: 'ConfigMap', namespace: f.ns, name: 'a' }, { data: { v: 'hand-edited' } });
+  const status = await syncer.trigger('test');
+  assert.equal((await f.get('a'))?.data?.v, '1');
+  assert.deepEqual(status.lastSync?.driftRepaired, [`ConfigMap ${f.ns}/a`]);
+});
+
+test('a broken file is reported with its line while the others apply, and nothing is pruned', async (t) => {
+  const f = await fixture(t, { 'deploy/good.yaml': configMap('good', { v: '1' }), 'deploy/old.yaml': configMap('old', {}) });
+  const syncer = await f.syncer();
+  await syncer.trigger('test');
+  await f.work.write('deploy/good.yaml', configMap('good', { v: '2' }));
+  await f.work.write('deploy/broken.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: broken\ndata:\n  a: [unclosed\n');
+  await f.work.remove('deploy/old.yaml');
+  await f.work.commit('broken');
+  await f.work.push();
+  const status = await syncer.trigger('test');
+  assert.equal(status.lastSync?.result, 'partial');
+  const err = status.lastSync?.errors.find((e) => e.file === 'deploy/broken.yaml');
+  assert.ok(err && typeof err.line === 'number' && err.line >= 6, `error with line: ${JSON.stringify(status.lastSync?.errors)}`);
+  assert.equal((await f.get('good'))?.data?.v, '2', 'the good file still applied');
+  assert.ok(await f.get('old'), 'not pruned while a file fails to render');
+  assert.match(status.lastSync?.pruneSkipped ?? '', /manifest problem/);
+});
+
+test('Git server down: status says unavailable, nothing is pruned or changed; it recovers when the server returns', async (t) => {
+  const f = await fixture(t, { 'deploy/a.yaml': configMap('a', { v: '1' }) });
+  const syncer = await f.syncer();
+  await syncer.trigger('test');
+  await server.stop();
+  let status;
+  try {
+    status = await syncer.trigger('test');
+  } finally {
+    await server.start();
+  }
+  assert.equal(status.lastSync?.result, 'unavailable');
+  assert.equal(status.source.state, 'unavailable');
+  assert.match(status.source.message ?? '', /cannot list refs/);
+  assert.equal((await f.get('a'))?.data?.v, '1', 'nothing deleted or reverted');
+  const back = await syncer.trigger('test');
+  assert.equal(back.lastSync?.result, 'succeeded');
+  assert.equal(back.source.state, 'available');
+});
+
+test('a render that suddenly yields nothing prunes nothing', async (t) => {
+  const f = await fixture(t, { 'deploy/a.yaml': configMap('a', {}), 'deploy/README.md': 'docs\n' });
+  const syncer = await f.syncer();
+  await syncer.trigger('test');
+  await f.work.remove('deploy/a.yaml');
+  await f.work.commit('everything gone');
+  await f.work.push();
+  const status = await syncer.trigger('test');
+  assert.ok(await f.get('a'), 'not pruned');
+  assert.equal(status.lastSync?.pruneSkipped, 'the render yielded no objects where the last sync had some');
+});
+
+test('branch, tag, semver and commit pins each deploy their own commit', async (t) => {
+  const f = await fixture(t, { 'deploy/a.yaml': configMap('a', { v: 'one' }) });
+  const one = await f.work.head();
+  await f.work.tag('v1.0.0', 'first');
+  await f.work.write('deploy/a.yaml', configMap('a', { v: 'two' }));
+  await f.work.commit('two');
+  await f.work.push();
+  await f.work.tag('v1.1.0');
+  await f.work.write('deploy/a.yaml', configMap('a', { v: 'three' }));
+  await f.work.commit('three');
+  await f.work.push();
+  await f.work.tag('v2.0.0');
+  await f.work.branch('release');
+  await f.work.write('deploy/a.yaml', configMap('a', { v: 'release' }));
+  await f.work.commit('release');
+  await f.work.push();
+  const expectations: Array<[RefSpec, string]> = [
+    [{ branch: 'main' }, 'three'],
+    [{ branch: 'release' }, 'release'],
+    [{ tag: 'v1.0.0' }, 'one'],
+    [{ semver: '~1.0 || ^1.1' }, 'two'],
+    [{ commit: one }, 'one'],
+  ];
+  for (const [ref, value] of expectations) {
+    const s = await f.syncer({ ref, prune: false });
+    const status = await s.trigger('test');
+    assert.equal(status.lastSync?.result, 'succeeded', `${JSON.stringify(ref)}: ${JSON.stringify(status.lastSync?.errors)}`);
+    assert.equal((await f.get('a'))?.data?.v, value, JSON.stringify(ref));
+  }
+});
+
+test('concurrent triggers coalesce: one sync runs, one more follows, none is lost', async (t) => {
+  const f = await fixture(t, { 'deploy/a.yaml': configMap('a', { v: '1' }) });
+  const syncer = await f.syncer();
+  await syncer.trigger('test');
+  await f.work.write('deploy/a.yaml', configMap('a', { v: '2' }));
+  await f.work.commit('two');
+  await f.work.push();
+  server.resetStats();
+  const results = await Promise.all(Array.from({ length: 10 }, () => syncer.trigger('burst')));
+  const runs = new Set(results.map((r) => r.lastSync?.startedAt));
+  assert.ok(runs.size <= 2, `ten triggers ran ${runs.size} syncs`);
+  // Two syncs: two ref probes, plus the fetch's own ref discovery.
+  assert.ok(server.stats.totals.infoRefs <= 3, `${server.stats.totals.infoRefs} refs requests`);
+  assert.equal(server.stats.totals.uploadPack, 1, 'one fetch');
+  assert.ok(results.every((r) => r.lastSync?.commit === results[0]?.lastSync?.commit));
+  assert.equal((await f.get('a'))?.data?.v, '2');
+});
+
+test('allow lists refuse kinds and namespaces by file and line; cluster RBAC kinds need explicit permission', async (t) => {
+  const f = await fixture(t, {
+    'deploy/ok.yaml': configMap('ok', {}),
+    'deploy/secret.yaml': 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData:\n  k: v\n',
+    'deploy/rbac.yaml': 'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: sluice-test-never\nrules: []\n',
+    'deploy/other-ns.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: elsewhere\n  namespace: kube-system\n',
+  });
+  const syncer = await f.syncer({ allowedKinds: ['ConfigMap', 'Secret'], allowedNamespaces: [f.ns] });
+  const status = await syncer.trigger('test');
+  const byFile = Object.fromEntries((status.lastSync?.errors ?? []).map((e) => [e.file, `${e.line}: ${e.message}`]));
+  assert.ok(await f.get('ok'));
+  assert.ok(await client.get({ apiVersion: 'v1', kind: 'Secret', namespace: f.ns, name: 's' }), 'allowed kind applied');
+  assert.match(byFile['deploy/rbac.yaml'] ?? '', /^2: kind rbac\.authorization\.k8s\.io\/ClusterRole is not allowed for this repository/);
+  assert.match(byFile['deploy/other-ns.yaml'] ?? '', /kube-system/);
+  assert.equal(await client.get({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', name: 'sluice-test-never' }), undefined);
+  assert.equal(await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'kube-system', name: 'elsewhere' }), undefined);
+});
+
+test('a Rollout with a misspelt field is refused at its line; a CRD and its objects in one repo apply in stages', async (t) => {
+  const group = `g${Date.now().toString(36)}.test.sluice.dev`;
+  const f = await fixture(t, {
+    'deploy/rollout.yaml': 'apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata:\n  name: web\nspec:\n  strategy:\n    canary:\n      stepz: []\n',
+    'deploy/crd.yaml': `apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: things.${group}\nspec:\n  group: ${group}\n  scope: Namespaced\n  names: {plural: things, singular: thing, kind: Thing}\n  versions:\n  - name: v1\n    served: true\n    storage: true\n    schema:\n      openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}\n`,
+    'deploy/thing.yaml': `apiVersion: ${group}/v1\nkind: Thing\nmetadata:\n  name: one\nspec:\n  size: 3\n`,
+  });
+  t.after(() => client.delete({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: `things.${group}` }));
+  const syncer = await f.syncer();
+  const status = await syncer.trigger('test');
+  const rolloutErr = status.lastSync?.errors.find((e) => e.file === 'deploy/rollout.yaml');
+  assert.equal(rolloutErr?.line, 8, JSON.stringify(status.lastSync?.errors));
+  assert.match(rolloutErr?.message ?? '', /stepz/);
+  const thing = await client.get<KubeObject & { spec: { size: number } }>({ apiVersion: `${group}/v1`, kind: 'Thing', namespace: f.ns, name: 'one' });
+  assert.equal(thing?.spec.size, 3);
+});
+
+test('an object now labelled for another repository is not pruned', async (t) => {
+  const f = await fixture(t, { 'deploy/a.yaml': configMap('a', {}), 'deploy/b.yaml': configMap('b', {}) });
+  const syncer = await f.syncer();
+  await syncer.trigger('test');
+  await client.patch({ apiVersion: 'v1', kind: 'ConfigMap', namespace: f.ns, name: 'b' }, { metadata: { labels: { 'sluice.dev/repo': 'someone-else' } } });
+  await f.work.remove('deploy/b.yaml');
+  await f.work.commit('drop b');
+  await f.work.push();
+  const status = await syncer.trigger('test');
+  assert.ok(await f.get('b'), 'left alone');
+  assert.match(status.lastSync?.errors.map((e) => e.message).join('\n') ?? '', /not pruned: it is now labelled sluice\.dev\/repo=someone-else/);
+});
+
+test('the last applied commit survives a restart (it lives in the cluster inventory)', async (t) => {
+  const f = await fixture(t, { 'deploy/a.yaml': configMap('a', {}) });
+  await (await f.syncer()).trigger('test');
+  const fresh = await f.syncer();
+  const status = await fresh.trigger('test');
+  assert.equal(status.lastAppliedCommit, await f.work.head());
+  assert.deepEqual(status.lastSync?.driftRepaired, []);
+  const inv = await client.get<KubeObject & { data: Record<string, string> }>({ apiVersion: 'v1', kind: 'ConfigMap', namespace: f.ns, name: `sluice-inventory-${fresh.name}` });
+  assert.deepEqual(JSON.parse(inv?.data['inventory.json'] ?? '{}').objects.map((o: { name: string }) => o.name), ['a']);
+});
