@@ -1,0 +1,303 @@
+// The engine's contract with the shell. Types follow Argo Rollouts' Go types
+// (pkg/apis/rollouts/v1alpha1/types.go) field for field, in their JSON spelling, so a Rollout read
+// from the API server can be passed in as is and `Decision.status` can be written back as is.
+//
+// The shell's loop: observe → `decide(rollout, observed, now)` → execute `actions` in order →
+// write `status` once (see `statusMergePatch`) → wake up again after `requeueAfterMs` (and on any
+// watch event of the Rollout, its ReplicaSets, Pods or Services).
+
+/** A JSON value as it comes from the API server. */
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+/** `intstr.IntOrString`: `1` or `"25%"`. */
+export type IntOrString = number | string;
+
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  uid?: string;
+  generation?: number;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  /** RFC 3339. */
+  creationTimestamp?: string;
+  /** Set when the object is being deleted. */
+  deletionTimestamp?: string;
+  ownerReferences?: OwnerReference[];
+}
+
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+  blockOwnerDeletion?: boolean;
+}
+
+export interface LabelSelectorRequirement {
+  key: string;
+  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+  values?: string[];
+}
+
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: LabelSelectorRequirement[];
+}
+
+/** A core/v1 PodTemplateSpec. Only the metadata is typed; the pod spec is opaque JSON. */
+export interface PodTemplateSpec {
+  metadata?: { labels?: Record<string, string>; annotations?: Record<string, string>; [key: string]: Json | undefined };
+  spec?: JsonObject;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rollout
+
+/** `pause: {duration}`: seconds as an integer, or a string with an `s`, `m` or `h` suffix. */
+export interface RolloutPause {
+  duration?: IntOrString;
+}
+
+export interface SetCanaryScale {
+  weight?: number;
+  replicas?: number;
+  matchTrafficWeight?: boolean;
+}
+
+export interface CanaryStep {
+  setWeight?: number;
+  pause?: RolloutPause;
+  setCanaryScale?: SetCanaryScale;
+  /** Recognised, not yet executed by this engine (validation reports it). */
+  analysis?: JsonObject;
+  /** Recognised, not yet executed by this engine (validation reports it). */
+  experiment?: JsonObject;
+  setHeaderRoute?: JsonObject;
+  setMirrorRoute?: JsonObject;
+  plugin?: JsonObject;
+}
+
+export interface CanaryStrategy {
+  canaryService?: string;
+  stableService?: string;
+  steps?: CanaryStep[];
+  /** Router configuration (nginx, istio, alb, plugins, …). Its presence switches the replica math. */
+  trafficRouting?: JsonObject;
+  maxSurge?: IntOrString;
+  maxUnavailable?: IntOrString;
+  analysis?: JsonObject;
+  scaleDownDelaySeconds?: number;
+  scaleDownDelayRevisionLimit?: number;
+  abortScaleDownDelaySeconds?: number;
+  dynamicStableScale?: boolean;
+  minPodsPerReplicaSet?: number;
+  canaryMetadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+  stableMetadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+  antiAffinity?: JsonObject;
+  pingPong?: { pingService: string; pongService: string };
+  [key: string]: Json | undefined | object;
+}
+
+export interface RolloutSpec {
+  replicas?: number;
+  selector?: LabelSelector;
+  template?: PodTemplateSpec;
+  workloadRef?: JsonObject;
+  minReadySeconds?: number;
+  revisionHistoryLimit?: number;
+  paused?: boolean;
+  progressDeadlineSeconds?: number;
+  progressDeadlineAbort?: boolean;
+  /** RFC 3339. */
+  restartAt?: string;
+  rollbackWindow?: { revisions?: number };
+  analysis?: JsonObject;
+  strategy?: {
+    canary?: CanaryStrategy;
+    /** Typed loosely until the blue-green engine exists. */
+    blueGreen?: JsonObject;
+  };
+}
+
+export type ConditionStatus = 'True' | 'False' | 'Unknown';
+export type RolloutConditionType = 'InvalidSpec' | 'Available' | 'Progressing' | 'ReplicaFailure' | 'Paused' | 'Completed' | 'Healthy';
+
+export interface RolloutCondition {
+  type: RolloutConditionType;
+  status: ConditionStatus;
+  reason: string;
+  message: string;
+  /** RFC 3339, second precision. */
+  lastUpdateTime: string;
+  lastTransitionTime: string;
+}
+
+export type PauseReason = 'CanaryPauseStep' | 'BlueGreenPause' | 'InconclusiveAnalysisRun' | 'InconclusiveExperiment';
+
+export interface PauseCondition {
+  reason: PauseReason;
+  startTime: string;
+}
+
+export interface WeightDestination {
+  weight: number;
+  serviceName?: string;
+  podTemplateHash?: string;
+}
+
+export interface TrafficWeights {
+  canary: WeightDestination;
+  stable: WeightDestination;
+  additional?: WeightDestination[];
+  verified?: boolean;
+}
+
+export interface CanaryStatus {
+  weights?: TrafficWeights;
+  currentStepAnalysisRunStatus?: JsonObject;
+  currentBackgroundAnalysisRunStatus?: JsonObject;
+  currentExperiment?: string;
+  stablePingPong?: string;
+}
+
+/**
+ * RolloutStatus with Go's `omitempty` semantics: a zero value is absent. `canary` and `blueGreen`
+ * are always present (Go structs without omitempty), `observedGeneration` is a string.
+ */
+export interface RolloutStatus {
+  abort?: boolean;
+  pauseConditions?: PauseCondition[];
+  controllerPause?: boolean;
+  abortedAt?: string;
+  currentPodHash?: string;
+  currentStepHash?: string;
+  replicas?: number;
+  updatedReplicas?: number;
+  readyReplicas?: number;
+  availableReplicas?: number;
+  currentStepIndex?: number;
+  collisionCount?: number;
+  observedGeneration?: string;
+  conditions?: RolloutCondition[];
+  canary?: CanaryStatus;
+  blueGreen?: JsonObject;
+  HPAReplicas?: number;
+  selector?: string;
+  stableRS?: string;
+  restartedAt?: string;
+  promoteFull?: boolean;
+  phase?: RolloutPhase;
+  message?: string;
+  workloadObservedGeneration?: string;
+}
+
+export type RolloutPhase = 'Healthy' | 'Progressing' | 'Paused' | 'Degraded';
+
+export interface Rollout {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+  spec: RolloutSpec;
+  status?: RolloutStatus;
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the shell observes
+
+export interface ReplicaSet {
+  metadata: ObjectMeta;
+  spec: {
+    replicas?: number;
+    minReadySeconds?: number;
+    selector?: LabelSelector;
+    template?: PodTemplateSpec;
+  };
+  status?: {
+    replicas?: number;
+    readyReplicas?: number;
+    availableReplicas?: number;
+    fullyLabeledReplicas?: number;
+    observedGeneration?: number;
+  };
+}
+
+export interface Service {
+  metadata: { name: string; annotations?: Record<string, string> };
+  spec: { selector?: Record<string, string> };
+}
+
+/** A pod of one of the Rollout's ReplicaSets. Needed only for `spec.restartAt`. */
+export interface Pod {
+  metadata: {
+    name: string;
+    /** RFC 3339. */
+    creationTimestamp: string;
+    labels?: Record<string, string>;
+    ownerReferences?: OwnerReference[];
+    deletionTimestamp?: string;
+  };
+  /** True when the pod is Ready (and past minReadySeconds); unavailable pods slow down restarts. */
+  available?: boolean;
+}
+
+export interface Observed {
+  /**
+   * The ReplicaSets controlled by this Rollout: `metadata.ownerReferences` has an entry with
+   * `controller: true` and `uid == rollout.metadata.uid` (list them by `spec.selector`, then filter).
+   */
+  replicaSets: ReplicaSet[];
+  /**
+   * The Services the strategy names (`canaryService`, `stableService`), keyed by name; `undefined`
+   * means the shell looked and the Service does not exist (→ InvalidSpec, as Argo does).
+   */
+  services: Record<string, Service | undefined>;
+  /** Pods of the Rollout's ReplicaSets. Only read when `spec.restartAt` is set; omit otherwise. */
+  pods?: Pod[];
+  /**
+   * Names of ReplicaSets in the namespace NOT controlled by this Rollout. Lets the engine see a
+   * name collision before creating (`<rollout>-<hash>` taken) and bump `status.collisionCount`.
+   */
+  foreignReplicaSetNames?: string[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the engine decides
+
+export type EventType = 'Normal' | 'Warning';
+
+export type Action =
+  /** Create the ReplicaSet exactly as given (it always starts at the replicas given, usually 0). */
+  | { kind: 'createReplicaSet'; replicaSet: ReplicaSet }
+  /**
+   * Set `spec.replicas` and merge `annotations` into the ReplicaSet's annotations (a `null` value
+   * removes the key). Annotations carry `rollout.argoproj.io/desired-replicas`.
+   */
+  | { kind: 'scaleReplicaSet'; name: string; replicas: number; annotations?: Record<string, string | null> }
+  /** Merge annotations into the ReplicaSet (`null` removes a key): revision sync, scale-down deadline. */
+  | { kind: 'patchReplicaSetAnnotations'; name: string; annotations: Record<string, string | null> }
+  | { kind: 'deleteReplicaSet'; name: string }
+  /**
+   * Point a Service at one ReplicaSet: set `spec.selector["rollouts-pod-template-hash"]` to
+   * `podTemplateHash` and the annotation `argo-rollouts.argoproj.io/managed-by-rollouts: <rollout>`.
+   */
+  | { kind: 'setServiceSelector'; service: string; podTemplateHash: string; rollout: string }
+  /** Merge annotations into the Rollout's own metadata (`rollout.argoproj.io/revision`). */
+  | { kind: 'patchRolloutAnnotations'; annotations: Record<string, string> }
+  /** Evict the pod (policy/v1 Eviction, so PodDisruptionBudgets apply); for `spec.restartAt`. */
+  | { kind: 'evictPod'; name: string }
+  /**
+   * A Kubernetes Event on the Rollout. Emitted only on a change, so the shell can record each
+   * one as is (the API server's own aggregation handles repeats).
+   */
+  | { kind: 'recordEvent'; type: EventType; reason: string; message: string };
+
+export interface Decision {
+  /** The complete new status. Write it once, e.g. as `statusMergePatch(rollout.status, status)`. */
+  status: RolloutStatus;
+  actions: Action[];
+  /** Reconcile again after this many ms even if nothing is observed to change (pause, deadline, restartAt). */
+  requeueAfterMs?: number;
+}

@@ -1,0 +1,119 @@
+// A tiny in-memory cluster for engine tests: applies the engine's actions to the observed state
+// and plays the ReplicaSet controller and kubelet (pods of a scaled ReplicaSet become available).
+import type { Action, Decision, Observed, Rollout, ReplicaSet } from '../../../src/engine/types.ts';
+import { decide } from '../../../src/engine/decide.ts';
+import { formatTime } from '../../../src/engine/time.ts';
+
+export interface Sim {
+  rollout: Rollout;
+  observed: Observed;
+  now: Date;
+  events: string[];
+  /** When false, scaled-up pods stay unavailable until `settle` is called with true. */
+  podsBecomeAvailable: boolean;
+}
+
+export function newSim(rollout: Rollout, now: Date, services: string[] = []): Sim {
+  const svc: Observed['services'] = {};
+  for (const name of services) svc[name] = { metadata: { name }, spec: { selector: { app: 'web' } } };
+  return { rollout, observed: { replicaSets: [], services: svc }, now, events: [], podsBecomeAvailable: true };
+}
+
+export function apply(sim: Sim, actions: Action[]): void {
+  for (const a of actions) {
+    switch (a.kind) {
+      case 'createReplicaSet': {
+        const rs = JSON.parse(JSON.stringify(a.replicaSet)) as ReplicaSet;
+        rs.metadata.creationTimestamp = formatTime(sim.now);
+        rs.metadata.uid = `uid-${rs.metadata.name}`;
+        rs.status = { replicas: 0, readyReplicas: 0, availableReplicas: 0 };
+        sim.observed.replicaSets.push(rs);
+        break;
+      }
+      case 'scaleReplicaSet': {
+        const rs = find(sim, a.name);
+        rs.spec.replicas = a.replicas;
+        mergeAnnotations(rs, a.annotations ?? {});
+        break;
+      }
+      case 'patchReplicaSetAnnotations':
+        mergeAnnotations(find(sim, a.name), a.annotations);
+        break;
+      case 'deleteReplicaSet':
+        sim.observed.replicaSets = sim.observed.replicaSets.filter((rs) => rs.metadata.name !== a.name);
+        break;
+      case 'setServiceSelector': {
+        const svc = sim.observed.services[a.service];
+        if (!svc) throw new Error(`no service ${a.service}`);
+        svc.spec.selector = { ...(svc.spec.selector ?? {}), 'rollouts-pod-template-hash': a.podTemplateHash };
+        svc.metadata.annotations = { ...(svc.metadata.annotations ?? {}), 'argo-rollouts.argoproj.io/managed-by-rollouts': a.rollout };
+        break;
+      }
+      case 'patchRolloutAnnotations':
+        sim.rollout.metadata.annotations = { ...(sim.rollout.metadata.annotations ?? {}), ...a.annotations };
+        break;
+      case 'evictPod':
+        break;
+      case 'recordEvent':
+        sim.events.push(`${a.reason}: ${a.message}`);
+        break;
+    }
+  }
+}
+
+function find(sim: Sim, name: string): ReplicaSet {
+  const rs = sim.observed.replicaSets.find((r) => r.metadata.name === name);
+  if (!rs) throw new Error(`no ReplicaSet ${name}`);
+  return rs;
+}
+
+function mergeAnnotations(rs: ReplicaSet, ann: Record<string, string | null>): void {
+  const next: Record<string, string> = { ...(rs.metadata.annotations ?? {}) };
+  for (const [k, v] of Object.entries(ann)) {
+    if (v === null) delete next[k];
+    else next[k] = v;
+  }
+  rs.metadata.annotations = next;
+}
+
+/** The ReplicaSet controller and kubelet: pods follow spec.replicas; new ones become available. */
+export function settle(sim: Sim, available = sim.podsBecomeAvailable): void {
+  for (const rs of sim.observed.replicaSets) {
+    const want = rs.spec.replicas ?? 1;
+    const s = rs.status ?? {};
+    const avail = available ? want : Math.min(s.availableReplicas ?? 0, want);
+    rs.status = { replicas: want, readyReplicas: avail, availableReplicas: avail, fullyLabeledReplicas: want };
+  }
+}
+
+/** One reconcile: decide, apply, write status. */
+export function step(sim: Sim): Decision {
+  const d = decide(sim.rollout, sim.observed, sim.now);
+  apply(sim, d.actions);
+  sim.rollout = { ...sim.rollout, status: d.status };
+  return d;
+}
+
+export function advance(sim: Sim, ms: number): void {
+  sim.now = new Date(sim.now.getTime() + ms);
+}
+
+/** Reconcile (and let pods settle) until the decision makes no more changes; returns the decisions. */
+export function runToRest(sim: Sim, max = 50): Decision[] {
+  const out: Decision[] = [];
+  for (let i = 0; i < max; i++) {
+    const before = JSON.stringify(sim.rollout.status);
+    const d = step(sim);
+    out.push(d);
+    settle(sim);
+    if (d.actions.length === 0 && JSON.stringify(d.status) === before) return out;
+  }
+  throw new Error(`no rest after ${max} reconciles: ${JSON.stringify(sim.rollout.status, null, 1)}`);
+}
+
+/** One reconcile, then the pods settle. */
+export function tick(sim: Sim): Decision {
+  const d = step(sim);
+  settle(sim);
+  return d;
+}
