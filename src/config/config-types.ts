@@ -16,6 +16,8 @@ export interface SluiceConfig {
   kubernetes: {
     kubeconfig?: string;
     context?: string;
+    /** Only this namespace's Rollouts are watched and controlled. */
+    namespace?: string;
     resyncSeconds: number;
   };
   git: {

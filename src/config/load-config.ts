@@ -22,6 +22,7 @@ export const ENV_OVERRIDES = [
   { env: 'SLUICE_LOG_FORMAT', path: ['log', 'format'], type: 'string' },
   { env: 'SLUICE_KUBECONFIG', path: ['kubernetes', 'kubeconfig'], type: 'string' },
   { env: 'SLUICE_KUBE_CONTEXT', path: ['kubernetes', 'context'], type: 'string' },
+  { env: 'SLUICE_NAMESPACE', path: ['kubernetes', 'namespace'], type: 'string' },
   { env: 'SLUICE_API_TOKEN', path: ['api', 'token'], type: 'string' },
 ] as const;
 

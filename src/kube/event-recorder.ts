@@ -4,20 +4,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { KubeClient } from './kube-client.ts';
-import type { KubeObject } from './kube-object.ts';
+import type { EventSink } from '../ports/event-sink.ts';
 
-export type EventType = 'Normal' | 'Warning';
-
-export interface RecordedEvent {
-  type: EventType;
-  reason: string;
-  message: string;
-}
-
-export interface EventRecorder {
-  /** Never throws: an event that cannot be written is logged, not fatal. */
-  record(about: KubeObject, event: RecordedEvent): Promise<void>;
-}
+export type { EventType, RecordedEvent } from '../ports/event-sink.ts';
+export type EventRecorder = EventSink;
 
 const AGGREGATION_WINDOW_MS = 10 * 60_000;
 

@@ -241,6 +241,24 @@ export class KubeClient implements Cluster {
     }
   }
 
+  async evictPod(namespace: string, name: string): Promise<boolean> {
+    const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}/eviction`;
+    const body = (apiVersion: string) => ({ apiVersion, kind: 'Eviction', metadata: { name, namespace } });
+    try {
+      try {
+        await this.request({ method: 'POST', path, body: body('policy/v1'), what: `evict pod ${namespace}/${name}` });
+      } catch (err) {
+        // Clusters before 1.22 know only policy/v1beta1 Evictions.
+        if (!(err instanceof KubeApiError) || (err.status !== 400 && err.status !== 404) || /pods? .* not found/i.test(err.message)) throw err;
+        await this.request({ method: 'POST', path, body: body('policy/v1beta1'), what: `evict pod ${namespace}/${name}` });
+      }
+      return true;
+    } catch (err) {
+      if (err instanceof KubeApiError && err.status === 404) return false;
+      throw err;
+    }
+  }
+
   /** Does the API server answer? Used by /readyz. */
   async ping(timeoutMs = 3000): Promise<{ ok: true; version: string } | { ok: false; reason: string }> {
     try {

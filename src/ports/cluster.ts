@@ -75,6 +75,8 @@ export interface Cluster {
   patch<T extends KubeObject = KubeObject>(ref: ObjectRef, patch: unknown, options?: { type?: PatchType; subresource?: 'status' | 'scale' }): Promise<T>;
   patchStatus<T extends KubeObject = KubeObject>(ref: ObjectRef, patch: unknown, options?: { type?: PatchType }): Promise<T>;
   delete(ref: ObjectRef, options?: DeleteOptions): Promise<boolean>;
+  /** Evicts a pod through the eviction subresource, so PodDisruptionBudgets apply. False if it is gone. */
+  evictPod(namespace: string, name: string): Promise<boolean>;
 }
 
 /** The HTTP status of a failed API call, when the failure came from the API server. */

@@ -12,6 +12,9 @@ import { createMetricsRegistry } from '../observability/metrics.ts';
 import { createReadiness } from '../server/readiness.ts';
 import { buildApp } from '../server/build-app.ts';
 import { createGitSync, type GitSync } from './git-sync.ts';
+import { createEventRecorder } from '../kube/event-recorder.ts';
+import { createRolloutController } from '../rollouts/rollout-controller.ts';
+import { createRolloutMetrics } from '../observability/rollout-metrics.ts';
 
 export interface RunningService {
   app: FastifyInstance;
@@ -23,8 +26,9 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-/** The kinds whose caches must be synced before Sluice reports ready. */
-export const CACHED_KINDS = [{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout' }] as const;
+// The Rollout controller's caches; all must be synced before Sluice reports ready. ReplicaSets and
+// pods are watched only when they carry the label every Rollout-managed one has.
+const POD_TEMPLATE_HASH_LABEL = 'rollouts-pod-template-hash';
 
 export async function startService(opts: { config: SluiceConfig; logger: Logger; kubeConfig?: KubeConfig }): Promise<RunningService> {
   const { config, logger } = opts;
@@ -33,9 +37,22 @@ export async function startService(opts: { config: SluiceConfig; logger: Logger;
   const metrics = createMetricsRegistry();
   const readiness = createReadiness();
 
-  const informers: Informer<KubeObject>[] = CACHED_KINDS.map((k) =>
-    createInformer({ client, ...k, resyncMs: config.kubernetes.resyncSeconds * 1000, log: logger.child({ component: 'informer', kind: k.kind }) }),
-  );
+  const informer = (apiVersion: string, kind: string, labelSelector?: string) =>
+    createInformer<KubeObject>({ client, apiVersion, kind, labelSelector, namespace: config.kubernetes.namespace, resyncMs: config.kubernetes.resyncSeconds * 1000, log: logger.child({ component: 'informer', kind }) });
+  const caches = {
+    rollouts: informer('argoproj.io/v1alpha1', 'Rollout'),
+    replicaSets: informer('apps/v1', 'ReplicaSet', POD_TEMPLATE_HASH_LABEL),
+    services: informer('v1', 'Service'),
+    pods: informer('v1', 'Pod', POD_TEMPLATE_HASH_LABEL),
+  };
+  const informers: Informer<KubeObject>[] = Object.values(caches);
+  const rollouts = createRolloutController({
+    cluster: client,
+    caches,
+    events: createEventRecorder({ client, log: logger }),
+    log: logger.child({ component: 'rollouts' }),
+    metrics: createRolloutMetrics(metrics),
+  });
   readiness.add({
     name: 'kubernetes-api',
     async check() {
@@ -54,6 +71,7 @@ export async function startService(opts: { config: SluiceConfig; logger: Logger;
 
   const gitSync = await createGitSync({ config, cluster: client, registry: metrics, logger });
   const app = buildApp({ logger, metrics, readiness, repos: gitSync.service, apiToken: config.api.token, bodyLimitBytes: config.server.bodyLimitBytes });
+  rollouts.start();
   for (const i of informers) i.start();
   let url: string;
   try {
@@ -77,6 +95,7 @@ export async function startService(opts: { config: SluiceConfig; logger: Logger;
         await app.close();
         await gitSync.stop();
         await Promise.all(informers.map((i) => i.stop()));
+        await rollouts.stop();
         client.close();
         logger.info('sluice stopped');
       })();

@@ -35,7 +35,7 @@ test('sluice diff, the startup sync, the repos API and sync metrics', async (t) 
   const config = join(dir, 'config.yaml');
   writeFileSync(
     config,
-    `server:\n  host: 127.0.0.1\n  port: 0\nlog:\n  level: info\n  format: json\nkubernetes:\n  kubeconfig: ${cluster.kubeconfigPath}\ngit:\n  cacheDir: ${join(dir, 'git')}\nsync:\n  stateNamespace: ${ns}\napi:\n  token: ${TOKEN}\nrepos:\n  - name: apps\n    url: ${server.repoUrl('apps')}\n    ref:\n      branch: main\n    paths: [deploy]\n    namespace: ${ns}\n    schedule: "0 0 1 1 *"\n    credentials:\n      username: ${server.credentials.username}\n      tokenEnv: APPS_GIT_TOKEN\n`,
+    `server:\n  host: 127.0.0.1\n  port: 0\nlog:\n  level: info\n  format: json\nkubernetes:\n  kubeconfig: ${cluster.kubeconfigPath}\n  namespace: ${ns}\ngit:\n  cacheDir: ${join(dir, 'git')}\nsync:\n  stateNamespace: ${ns}\napi:\n  token: ${TOKEN}\nrepos:\n  - name: apps\n    url: ${server.repoUrl('apps')}\n    ref:\n      branch: main\n    paths: [deploy]\n    namespace: ${ns}\n    schedule: "0 0 1 1 *"\n    credentials:\n      username: ${server.credentials.username}\n      tokenEnv: APPS_GIT_TOKEN\n`,
   );
   const env = { APPS_GIT_TOKEN: server.credentials.password };
   const cm = () => client.get<KubeObject & { data: Record<string, string> }>({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'a' });

@@ -14,10 +14,11 @@ import { writeKubeconfig } from '../testbed/control-plane.ts';
 
 const SECRET = 'do-not-log-this-token-123';
 
-function configFor(kubeconfig: string): string {
+// Each test's Sluice controls only its own namespace: test files share one cluster.
+function configFor(kubeconfig: string, namespace: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-serve-'));
   const config = join(dir, 'config.yaml');
-  writeFileSync(config, `server:\n  host: 127.0.0.1\n  port: 0\nlog:\n  level: debug\n  format: json\nkubernetes:\n  kubeconfig: ${kubeconfig}\napi:\n  token: ${SECRET}\n`);
+  writeFileSync(config, `server:\n  host: 127.0.0.1\n  port: 0\nlog:\n  level: debug\n  format: json\nkubernetes:\n  kubeconfig: ${kubeconfig}\n  namespace: ${namespace}\napi:\n  token: ${SECRET}\n`);
   return config;
 }
 
@@ -25,7 +26,7 @@ test('without a reachable API server, readyz is 503 with the reason while health
   const dir = mkdtempSync(join(tmpdir(), 'sluice-dead-'));
   const deadPort = await freePort();
   writeKubeconfig(join(dir, 'kubeconfig'), `https://127.0.0.1:${deadPort}`, '', 'token');
-  const s = await serveSluice(configFor(join(dir, 'kubeconfig')));
+  const s = await serveSluice(configFor(join(dir, 'kubeconfig'), 'unreachable'));
   t.after(() => s.stop('SIGKILL'));
   const ready = await fetch(`${s.url}/readyz`);
   assert.equal(ready.status, 503);
@@ -44,7 +45,7 @@ test('without a reachable API server, readyz is 503 with the reason while health
 test('with the API server up and caches synced, readyz is 200; SIGTERM stops it cleanly within 10 s', async (t) => {
   const cluster = testCluster();
   await installCrds(cluster.kubeConfig);
-  const s = await serveSluice(configFor(cluster.kubeconfigPath));
+  const s = await serveSluice(configFor(cluster.kubeconfigPath, await cluster.newNamespace(t, 'serve')));
   t.after(() => s.stop('SIGKILL'));
   await waitFor('readyz 200', async () => (await fetch(`${s.url}/readyz`)).status === 200, 30_000);
   const body = (await (await fetch(`${s.url}/readyz`)).json()) as { checks: Array<{ name: string; ready: boolean }> };
@@ -63,5 +64,5 @@ test('a bad config exits 2 with one line naming the key', async () => {
   const { code, stdout, stderr } = await runSluice(['serve', '--config', join(dir, 'c.yaml')]);
   assert.equal(code, 2);
   assert.equal(stdout, '');
-  assert.equal(stderr, `sluice: config error: ${join(dir, 'c.yaml')}:4: kubernetes.kubeconfg: unknown key (allowed: kubeconfig, context, resyncSeconds)\n`);
+  assert.equal(stderr, `sluice: config error: ${join(dir, 'c.yaml')}:4: kubernetes.kubeconfg: unknown key (allowed: kubeconfig, context, namespace, resyncSeconds)\n`);
 });

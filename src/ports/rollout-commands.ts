@@ -1,0 +1,168 @@
+// The port between the Rollout operators' surfaces (HTTP API, CLI) and the use case that reads and
+// patches Rollouts (src/rollouts/rollout-commands.ts): the kubectl-argo-rollouts verbs, plus what
+// `get` and `list` show. Errors are typed so each surface maps them to its own codes.
+import type { ReplicaSet, Rollout } from '../engine/types.ts';
+
+/** A core/v1 Pod as read from the API server; only what the views read is typed. */
+export interface PodObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    uid?: string;
+    creationTimestamp?: string;
+    deletionTimestamp?: string;
+    labels?: Record<string, string>;
+    ownerReferences?: Array<{ apiVersion: string; kind: string; name: string; uid: string; controller?: boolean }>;
+  };
+  spec?: { containers?: Array<{ name: string; image?: string }>; initContainers?: Array<{ name: string; image?: string; restartPolicy?: string }> };
+  status?: {
+    phase?: string;
+    reason?: string;
+    containerStatuses?: ContainerStatus[];
+    initContainerStatuses?: ContainerStatus[];
+  };
+}
+
+export interface ContainerStatus {
+  name: string;
+  ready?: boolean;
+  started?: boolean;
+  restartCount?: number;
+  state?: {
+    waiting?: { reason?: string };
+    running?: { startedAt?: string };
+    terminated?: { reason?: string; exitCode?: number; signal?: number };
+  };
+}
+
+/** An argoproj.io/v1alpha1 AnalysisRun; only what the views read is typed. */
+export interface AnalysisRunObject {
+  metadata: {
+    name: string;
+    namespace?: string;
+    creationTimestamp?: string;
+    annotations?: Record<string, string>;
+    ownerReferences?: Array<{ uid: string; controller?: boolean }>;
+  };
+  status?: { phase?: string; message?: string };
+}
+
+/** What `list` and the header of `get` show about one Rollout (kubectl-argo-rollouts' RolloutInfo). */
+export interface RolloutSummary {
+  name: string;
+  namespace: string;
+  strategy: 'Canary' | 'BlueGreen' | 'Unknown';
+  /** Healthy, Progressing, Paused or Degraded, computed from spec and status as Argo's CLI does. */
+  phase: string;
+  message: string;
+  /** Canary only: status.currentStepIndex of the step count; absent without steps or index. */
+  step?: { index: number; count: number };
+  /** Canary only: the weight the current step asks for. */
+  setWeight?: number;
+  /** Canary only: the weight actually served (available canary pods, or setWeight with a router). */
+  actualWeight?: number;
+  /** status.canary.weights as the controller wrote them (traffic-routed canaries). */
+  weights?: { canary: number; stable: number };
+  images: Array<{ image: string; tags: string[] }>;
+  replicas: { desired: number; current: number; updated: number; ready: number; available: number };
+  createdAt?: string;
+}
+
+export interface PodView {
+  name: string;
+  /** kubectl's STATUS column: Running, Pending, CrashLoopBackOff, Init:0/1, Terminating, … */
+  status: string;
+  /** `ready/total` containers. */
+  ready: string;
+  restarts: number;
+  createdAt?: string;
+}
+
+export interface ReplicaSetView {
+  name: string;
+  revision: number;
+  /** Healthy, Progressing, ScaledDown or ReplicaFailure. */
+  status: string;
+  /** `stable`, `canary`, `active`, `preview`. */
+  tags: string[];
+  /** status.replicas. */
+  replicas: number;
+  available: number;
+  images: string[];
+  createdAt?: string;
+  /** The `scale-down-deadline` annotation, when the ReplicaSet waits to be scaled down. */
+  scaleDownDeadline?: string;
+  pods: PodView[];
+}
+
+export interface AnalysisRunView {
+  name: string;
+  revision: number;
+  /** status.phase; Pending before the controller saw it. */
+  status: string;
+  createdAt?: string;
+}
+
+/** Everything `get` shows, newest revision first. */
+export interface RolloutView {
+  summary: RolloutSummary;
+  replicaSets: ReplicaSetView[];
+  analysisRuns: AnalysisRunView[];
+}
+
+export interface RolloutDetails {
+  rollout: Rollout;
+  /** The ReplicaSets the Rollout controls. */
+  replicaSets: ReplicaSet[];
+  /** The pods of those ReplicaSets. */
+  pods: PodObject[];
+  /** The AnalysisRuns the Rollout owns; absent when the cluster does not serve AnalysisRuns. */
+  analysisRuns?: AnalysisRunObject[];
+  view: RolloutView;
+}
+
+export interface CommandResult {
+  /** The Rollout after the patches (unchanged when nothing had to be patched). */
+  rollout: Rollout;
+  /** One line, as kubectl-argo-rollouts prints it: `rollout 'web' promoted`. */
+  message: string;
+}
+
+export interface RolloutCommands {
+  /** Clears pause conditions and spec.paused, or advances past a running step; `full` skips every remaining step. */
+  promote(namespace: string, name: string, options?: { full?: boolean }): Promise<CommandResult>;
+  abort(namespace: string, name: string): Promise<CommandResult>;
+  retry(namespace: string, name: string): Promise<CommandResult>;
+  pause(namespace: string, name: string): Promise<CommandResult>;
+  /** Puts an older ReplicaSet's pod template back; revision 0 or absent = the previous one. */
+  undo(namespace: string, name: string, options?: { toRevision?: number }): Promise<CommandResult>;
+  /** Sets spec.restartAt to now (+ `inSeconds`). */
+  restart(namespace: string, name: string, options?: { inSeconds?: number }): Promise<CommandResult>;
+  /** `container` is a container name (init and ephemeral containers count) or `*` for all. */
+  setImage(namespace: string, name: string, container: string, image: string): Promise<CommandResult>;
+  get(namespace: string, name: string): Promise<RolloutDetails>;
+  /** `namespace` undefined = all namespaces. Sorted by namespace, then name. */
+  list(namespace: string | undefined): Promise<RolloutSummary[]>;
+}
+
+/** The Rollout does not exist (HTTP 404). */
+export class RolloutNotFound extends Error {
+  readonly namespace: string;
+  readonly rolloutName: string;
+  constructor(namespace: string, name: string) {
+    super(`rollout "${name}" not found in namespace "${namespace}"`);
+    this.name = 'RolloutNotFound';
+    this.namespace = namespace;
+    this.rolloutName = name;
+  }
+}
+
+/** The operation cannot be done to the Rollout as it is now (HTTP 409), e.g. no such revision to undo to. */
+export class InvalidOperation extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidOperation';
+  }
+}

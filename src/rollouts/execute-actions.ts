@@ -1,0 +1,63 @@
+// Carries out the engine's actions against the cluster, in order. Each action is idempotent here
+// (a ReplicaSet that already exists is fine, a deleted object already gone is fine), so a
+// reconcile interrupted half-way and run again converges without duplicates.
+import type { Cluster, KubeObject } from '../ports/cluster.ts';
+import { apiStatusOf } from '../ports/cluster.ts';
+import type { EventSink } from '../ports/event-sink.ts';
+import type { Action, Rollout } from '../engine/types.ts';
+
+export const MANAGED_BY_ROLLOUTS_ANNOTATION = 'argo-rollouts.argoproj.io/managed-by-rollouts';
+export const POD_TEMPLATE_HASH_LABEL = 'rollouts-pod-template-hash';
+
+export interface ExecuteResult {
+  /** The Rollout as last returned by the API server, when an action wrote to it. */
+  rollout?: KubeObject;
+}
+
+export async function executeActions(actions: Action[], rollout: Rollout, deps: { cluster: Cluster; events: EventSink }): Promise<ExecuteResult> {
+  const ns = rollout.metadata.namespace ?? 'default';
+  const rs = (name: string) => ({ apiVersion: 'apps/v1', kind: 'ReplicaSet', namespace: ns, name });
+  const result: ExecuteResult = {};
+  for (const action of actions) {
+    switch (action.kind) {
+      case 'createReplicaSet':
+        try {
+          await deps.cluster.create({ apiVersion: 'apps/v1', kind: 'ReplicaSet', ...(action.replicaSet as unknown as KubeObject), metadata: { ...action.replicaSet.metadata, namespace: ns } });
+        } catch (err) {
+          // Created by an earlier, interrupted reconcile: the name is deterministic, so it is ours.
+          if (apiStatusOf(err) !== 409) throw err;
+        }
+        break;
+      case 'scaleReplicaSet':
+        await deps.cluster.patch(rs(action.name), { spec: { replicas: action.replicas }, ...(action.annotations ? { metadata: { annotations: action.annotations } } : {}) });
+        break;
+      case 'patchReplicaSetAnnotations':
+        await deps.cluster.patch(rs(action.name), { metadata: { annotations: action.annotations } });
+        break;
+      case 'deleteReplicaSet':
+        await deps.cluster.delete(rs(action.name), { propagationPolicy: 'Background' });
+        break;
+      case 'setServiceSelector':
+        await deps.cluster.patch(
+          { apiVersion: 'v1', kind: 'Service', namespace: ns, name: action.service },
+          { metadata: { annotations: { [MANAGED_BY_ROLLOUTS_ANNOTATION]: action.rollout } }, spec: { selector: { [POD_TEMPLATE_HASH_LABEL]: action.podTemplateHash } } },
+        );
+        break;
+      case 'patchRolloutAnnotations':
+        result.rollout = await deps.cluster.patch({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', namespace: ns, name: rollout.metadata.name }, { metadata: { annotations: action.annotations } });
+        break;
+      case 'evictPod':
+        try {
+          await deps.cluster.evictPod(ns, action.name);
+        } catch (err) {
+          // A PodDisruptionBudget said not now (429): the next reconcile tries again.
+          if (apiStatusOf(err) !== 429) throw err;
+        }
+        break;
+      case 'recordEvent':
+        await deps.events.record({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', metadata: rollout.metadata as KubeObject['metadata'] }, { type: action.type, reason: action.reason, message: action.message });
+        break;
+    }
+  }
+  return result;
+}

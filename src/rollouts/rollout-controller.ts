@@ -1,0 +1,125 @@
+// The Rollout controller: the imperative shell around the pure engine. Watch events (Rollouts,
+// their ReplicaSets, pods and Services) enqueue the owning Rollout; one reconcile per Rollout at a
+// time observes the caches, calls decide(), executes the actions, writes the status once, and asks
+// to be woken when a pause or deadline expires. All state lives in the cluster (status, ReplicaSet
+// annotations), so a restarted Sluice resumes where the last one stopped.
+import type { Logger } from 'pino';
+import type { Cluster, KubeObject } from '../ports/cluster.ts';
+import type { EventSink } from '../ports/event-sink.ts';
+import { decide } from '../engine/decide.ts';
+import { statusMergePatch } from '../engine/status-patch.ts';
+import type { Rollout } from '../engine/types.ts';
+import { KeyedQueue } from './keyed-queue.ts';
+import { controllerOf, observeRollout, serviceNamesOf, type RolloutCaches } from './observe-rollout.ts';
+import { executeActions } from './execute-actions.ts';
+
+export interface RolloutControllerMetrics {
+  reconciled(result: 'success' | 'error', seconds: number): void;
+}
+
+export interface RolloutControllerDeps {
+  cluster: Cluster;
+  caches: RolloutCaches;
+  events: EventSink;
+  log: Logger;
+  now?: () => Date;
+  workers?: number;
+  metrics?: RolloutControllerMetrics;
+}
+
+export interface RolloutController {
+  start(): void;
+  stop(): Promise<void>;
+  /** Keys waiting or running; for tests and benchmarks. */
+  readonly queue: KeyedQueue;
+}
+
+const keyOf = (namespace: string | undefined, name: string | undefined) => `${namespace ?? 'default'}/${name ?? ''}`;
+
+export function createRolloutController(deps: RolloutControllerDeps): RolloutController {
+  const now = deps.now ?? (() => new Date());
+  const { caches, cluster } = deps;
+  // Our own writes reach the watch cache a little later. Until then the cache holds versions of
+  // the Rollout older than what we wrote; reconciling from those would repeat a step's work.
+  const written = new Map<string, { staleVersions: Set<string>; rollout: KubeObject }>();
+
+  const current = (key: string, cached: KubeObject): KubeObject => {
+    const w = written.get(key);
+    if (!w) return cached;
+    if (w.staleVersions.has(cached.metadata?.resourceVersion ?? '')) return w.rollout;
+    written.delete(key);
+    return cached;
+  };
+
+  const reconcile = async (key: string): Promise<void> => {
+    const slash = key.indexOf('/');
+    const cached = caches.rollouts.get(key.slice(slash + 1), key.slice(0, slash));
+    if (!cached) {
+      written.delete(key);
+      return;
+    }
+    const obj = current(key, cached);
+    if (obj.metadata?.deletionTimestamp) return;
+    const rollout = obj as unknown as Rollout;
+    const started = Date.now();
+    try {
+      const at = now();
+      const decision = decide(structuredClone(rollout), observeRollout(rollout, caches, at), at);
+      const stale = new Set([obj.metadata?.resourceVersion ?? '']);
+      const executed = await executeActions(decision.actions, rollout, { cluster, events: deps.events });
+      let latest: KubeObject = obj;
+      if (executed.rollout) {
+        stale.add(executed.rollout.metadata?.resourceVersion ?? '');
+        latest = executed.rollout;
+      }
+      const patch = statusMergePatch(rollout.status, decision.status);
+      if (patch.status) {
+        latest = await cluster.patchStatus({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', namespace: rollout.metadata.namespace, name: rollout.metadata.name }, patch);
+      }
+      if (latest !== obj) written.set(key, { staleVersions: stale, rollout: latest });
+      if (decision.requeueAfterMs !== undefined) queue.addAfter(key, decision.requeueAfterMs);
+      deps.metrics?.reconciled('success', (Date.now() - started) / 1000);
+      if (decision.actions.length || patch.status) {
+        deps.log.debug({ rollout: key, actions: decision.actions.map((a) => a.kind), phase: decision.status.phase, step: decision.status.currentStepIndex }, 'reconciled');
+      }
+    } catch (err) {
+      deps.metrics?.reconciled('error', (Date.now() - started) / 1000);
+      throw err;
+    }
+  };
+
+  const queue = new KeyedQueue({
+    workers: deps.workers ?? 10,
+    process: reconcile,
+    onError: (key, err, retryInMs) => deps.log.warn({ rollout: key, err: (err as Error).message, retryInMs }, 'reconcile failed; retrying'),
+  });
+
+  const enqueueRollout = (obj: KubeObject) => queue.add(keyOf(obj.metadata?.namespace, obj.metadata?.name));
+  const enqueueOwnerOfReplicaSet = (rs: KubeObject | undefined) => {
+    const owner = rs && controllerOf(rs);
+    if (rs && owner?.kind === 'Rollout') queue.add(keyOf(rs.metadata?.namespace, owner.name));
+  };
+  const enqueueOwnerOfPod = (pod: KubeObject) => {
+    const owner = controllerOf(pod);
+    if (owner?.kind === 'ReplicaSet') enqueueOwnerOfReplicaSet(caches.replicaSets.get(owner.name, pod.metadata?.namespace));
+  };
+  const enqueueUsersOfService = (svc: KubeObject) => {
+    for (const ro of caches.rollouts.list(svc.metadata?.namespace)) {
+      if (serviceNamesOf(ro as unknown as Rollout).includes(svc.metadata?.name ?? '')) enqueueRollout(ro);
+    }
+  };
+
+  return {
+    queue,
+    start() {
+      for (const ev of ['add', 'update', 'resync'] as const) caches.rollouts.on(ev, enqueueRollout);
+      caches.rollouts.on('delete', (o) => written.delete(keyOf(o.metadata?.namespace, o.metadata?.name)));
+      for (const ev of ['add', 'update', 'delete'] as const) {
+        caches.replicaSets.on(ev, enqueueOwnerOfReplicaSet);
+        caches.pods.on(ev, enqueueOwnerOfPod);
+        caches.services.on(ev, enqueueUsersOfService);
+      }
+    },
+    stop: () => queue.stop(),
+  };
+}

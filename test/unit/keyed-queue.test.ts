@@ -1,0 +1,66 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { KeyedQueue } from '../../src/rollouts/keyed-queue.ts';
+
+const tick = (ms = 5) => new Promise((r) => setTimeout(r, ms));
+
+test('one run per key at a time; a key added while queued is not queued twice', async () => {
+  const runs: string[] = [];
+  let release: () => void = () => {};
+  const q = new KeyedQueue({ workers: 4, process: async (k) => { runs.push(k); if (k === 'a' && runs.length === 1) await new Promise<void>((r) => (release = r)); } });
+  q.add('a');
+  q.add('b');
+  q.add('b');
+  q.add('b');
+  await tick();
+  assert.deepEqual(runs, ['a', 'b']);
+  // 'a' is running: adding it marks it dirty; it runs exactly once more after the current run.
+  q.add('a');
+  q.add('a');
+  await tick();
+  assert.deepEqual(runs, ['a', 'b']);
+  release();
+  await q.whenIdle();
+  assert.deepEqual(runs, ['a', 'b', 'a']);
+});
+
+test('workers bound the keys processed at once', async () => {
+  let running = 0;
+  let max = 0;
+  const q = new KeyedQueue({ workers: 2, process: async () => { running++; max = Math.max(max, running); await tick(10); running--; } });
+  for (const k of ['a', 'b', 'c', 'd', 'e']) q.add(k);
+  await q.whenIdle();
+  assert.equal(max, 2);
+});
+
+test('failures retry with exponential backoff per key, reset by a success', async () => {
+  const at: number[] = [];
+  let failuresLeft = 3;
+  const errors: number[] = [];
+  const q = new KeyedQueue({ workers: 1, baseBackoffMs: 20, process: async () => { at.push(Date.now()); if (failuresLeft-- > 0) throw new Error('boom'); }, onError: (_k, _e, wait) => errors.push(wait) });
+  q.add('a');
+  await new Promise((r) => setTimeout(r, 250));
+  assert.deepEqual(errors, [20, 40, 80]);
+  assert.equal(at.length, 4, 'three failures, then success');
+  assert.ok((at[3] as number) - (at[2] as number) >= 75, 'third retry waited ~80 ms');
+  await q.stop();
+});
+
+test('addAfter keeps the earliest wake-up per key, and stop() cancels timers', async () => {
+  const runs: number[] = [];
+  const start = Date.now();
+  const q = new KeyedQueue({ workers: 1, process: async () => void runs.push(Date.now() - start) });
+  q.addAfter('a', 200);
+  q.addAfter('a', 30);
+  q.addAfter('a', 500);
+  await new Promise((r) => setTimeout(r, 120));
+  assert.equal(runs.length, 1);
+  assert.ok((runs[0] as number) >= 25 && (runs[0] as number) < 110, `ran at ${runs[0]} ms`);
+  q.addAfter('b', 50);
+  await q.stop();
+  await new Promise((r) => setTimeout(r, 80));
+  assert.equal(runs.length, 1, 'no run after stop');
+  q.add('c');
+  await tick();
+  assert.equal(runs.length, 1, 'no intake after stop');
+});
