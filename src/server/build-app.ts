@@ -7,7 +7,9 @@ import type { Readiness } from './readiness.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerMetricsRoute } from './routes/metrics.ts';
 import { registerRepoRoutes } from './routes/repos.ts';
+import { registerRolloutRoutes } from './routes/rollouts.ts';
 import type { RepoSyncService } from '../ports/repo-sync.ts';
+import type { RolloutCommands } from '../ports/rollout-commands.ts';
 
 export interface AppDeps {
   logger: Logger;
@@ -15,6 +17,8 @@ export interface AppDeps {
   readiness: Readiness;
   /** Git sync; the repos API is served when given. */
   repos?: RepoSyncService | undefined;
+  /** Rollout lifecycle commands; the rollouts API is served when given. */
+  rolloutCommands?: RolloutCommands | undefined;
   /** Bearer token for write endpoints; without one they answer 403. */
   apiToken?: string | undefined;
   bodyLimitBytes?: number;
@@ -24,8 +28,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const app = Fastify({
     loggerInstance: deps.logger.child({ component: 'http' }) as FastifyBaseLogger,
     bodyLimit: deps.bodyLimitBytes ?? 1024 * 1024,
-    // Probes and scrapes every few seconds would drown the log.
-    disableRequestLogging: true,
     return503OnClosing: true,
   });
   // Every error is JSON with a stable shape: { error, message, statusCode }.
@@ -40,5 +42,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   registerHealthRoutes(app, deps);
   registerMetricsRoute(app, deps);
   if (deps.repos) registerRepoRoutes(app, { repos: deps.repos, apiToken: deps.apiToken });
+  if (deps.rolloutCommands) registerRolloutRoutes(app, { rolloutCommands: deps.rolloutCommands, apiToken: deps.apiToken });
   return app;
 }

@@ -44,7 +44,9 @@ export async function startTestbed(opts: { dir: string; log: (line: string) => v
   kc.loadFromFile(kubeconfigPath);
   let simulatedNodes = false;
   let stopSimulator = async () => {};
-  if (!external || !(await clusterHasReadyNodes(kc))) {
+  // SLUICE_TESTBED_SIMULATOR=0: another process already plays kubelet for this cluster.
+  const simulatorWanted = process.env.SLUICE_TESTBED_SIMULATOR !== '0';
+  if (simulatorWanted && (!external || !(await clusterHasReadyNodes(kc)))) {
     const sim = await startNodeSimulator({ kubeConfig: kc, log: (l) => opts.log(`node simulator: ${l}`) });
     simulatedNodes = true;
     stopSimulator = sim.stop;
@@ -58,7 +60,7 @@ export async function startTestbed(opts: { dir: string; log: (line: string) => v
     env: {
       SLUICE_TEST_KUBECONFIG: kubeconfigPath,
       SLUICE_TEST_KUBECTL: kubectl,
-      SLUICE_TEST_SIMULATED_NODES: simulatedNodes ? '1' : '0',
+      SLUICE_TEST_SIMULATED_NODES: simulatedNodes || !simulatorWanted ? '1' : '0',
     },
     async stop() {
       await stopSimulator();

@@ -4,8 +4,9 @@ import type { FastifyInstance } from 'fastify';
 import type { Readiness } from '../readiness.ts';
 
 export function registerHealthRoutes(app: FastifyInstance, deps: { readiness: Readiness }): void {
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_req, reply) => {
+  // Probes every few seconds would drown the log: these routes log only warnings.
+  app.get('/healthz', { logLevel: 'warn' }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { logLevel: 'warn' }, async (_req, reply) => {
     const result = await deps.readiness.evaluate();
     if (result.ready) return { status: 'ready', checks: result.checks };
     const failing = result.checks.find((c) => !c.ready);

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 
 export function registerMetricsRoute(app: FastifyInstance, deps: { metrics: Registry }): void {
-  app.get('/metrics', async (_req, reply) => {
+  app.get('/metrics', { logLevel: 'warn' }, async (_req, reply) => {
     reply.header('content-type', deps.metrics.contentType);
     return await deps.metrics.metrics();
   });
