@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rolloutEnv, canaryRollout, isHealthy, type RolloutEnv } from '../helpers/rollout-env.ts';
-import { promote, abort, retry } from '../../src/engine/lifecycle.ts';
+import { promote, abort, retry, undo, restart } from '../../src/engine/lifecycle.ts';
 import type { Rollout } from '../../src/engine/types.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
@@ -147,3 +147,51 @@ test('Sluice killed mid-rollout and restarted converges: no duplicate ReplicaSet
   await env.waitForRollout('web', 'Healthy', (ro) => isHealthy(ro) && ro.status?.stableRS === paused.status?.currentPodHash);
   assert.equal((await env.replicaSets('web')).length, 2);
 });
+
+test('undo rolls back to the previous revision; restart replaces every pod', async (t) => {
+  const env = await rolloutEnv(t, 'undo');
+  await env.services('web-canary', 'web-stable');
+  await env.client.apply(canaryRollout(env.ns, { image: 'example/web:1', steps: [{ setWeight: 50 }] }));
+  const v1 = await env.waitForRollout('web', 'v1 Healthy', isHealthy);
+  await setImage(env, 'example/web:2');
+  const v2 = await env.waitForRollout('web', 'v2 Healthy', (ro) => isHealthy(ro) && ro.status?.stableRS !== v1.status?.stableRS);
+  // undo: the template of the previous revision comes back; its ReplicaSet is reused, not duplicated.
+  const rss = await env.replicaSets('web');
+  await operate(env, (ro) => undo(ro, rss));
+  const back = await env.waitForRollout('web', 'back on v1', (ro) => isHealthy(ro) && ro.status?.stableRS === v1.status?.stableRS);
+  assert.notEqual(back.status?.stableRS, v2.status?.stableRS);
+  assert.equal((await env.replicaSets('web')).length, 2);
+  assert.match(JSON.stringify((await env.rollout('web')).spec.template?.spec), /example\/web:1"/);
+
+  // restartAt has one-second precision and only pods created before it are replaced (as in Argo):
+  // let the pods that undo just brought back be older than that.
+  await new Promise((r) => setTimeout(r, 1100));
+  const before = new Set((await podsOf(env)).map((p) => p.metadata?.name));
+  await operate(env, (ro) => restart(new Date()));
+  const restarted = await env.waitForRollout('web', 'restartedAt set', (ro) => ro.status?.restartedAt !== undefined, 90_000);
+  assert.ok(restarted.status?.restartedAt);
+  try {
+    await waitFor('five new pods', async () => {
+      const pods = (await podsOf(env)).filter((p) => !p.metadata?.deletionTimestamp);
+      return pods.length === 5 && pods.every((p) => !before.has(p.metadata?.name));
+    }, 60_000);
+  } catch (err) {
+    const pods = (await podsOf(env)).map((p) => `${p.metadata?.name}${before.has(p.metadata?.name) ? ' (old)' : ''}`);
+    throw new Error(`${(err as Error).message}; pods now: ${pods.join(', ')}\n${env.sluice.output().split('\n').filter((l) => /reconciled|evict|warn|error/i.test(l)).slice(-12).join('\n')}`);
+  }
+});
+
+test('an invalid Rollout gets InvalidSpec naming the field, phase Degraded, and nothing is created', async (t) => {
+  const env = await rolloutEnv(t, 'invalid');
+  await env.services('web-canary', 'web-stable');
+  await env.client.apply(canaryRollout(env.ns, { image: 'example/web:1', steps: [{ setWeight: 20 }, { setWeight: 120 }] }));
+  const ro = await env.waitForRollout('web', 'InvalidSpec', (r) => r.status?.conditions?.some((c) => c.type === 'InvalidSpec') === true);
+  assert.equal(ro.status?.phase, 'Degraded');
+  assert.match(ro.status?.conditions?.find((c) => c.type === 'InvalidSpec')?.message ?? '', /steps\[1\]\.setWeight/);
+  assert.equal((await env.replicaSets('web')).length, 0, 'not acted on');
+});
+
+async function podsOf(env: RolloutEnv) {
+  const list = await env.client.list({ apiVersion: 'v1', kind: 'Pod', namespace: env.ns, labelSelector: 'app=web' });
+  return list.items;
+}
