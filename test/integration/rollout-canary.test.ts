@@ -87,7 +87,8 @@ test('pods that never get ready: progress deadline, Degraded, abort back to stab
   const degraded = await env.waitForRollout('web', 'Degraded after the progress deadline', (ro) => ro.status?.phase === 'Degraded', 60_000);
   const progressing = degraded.status?.conditions?.find((c) => c.type === 'Progressing');
   assert.match(`${progressing?.reason}`, /ProgressDeadlineExceeded|RolloutAborted/);
-  const aborted = await env.waitForRollout('web', 'aborted', (ro) => ro.status?.abort === true);
+  // The deadline's condition is replaced by RolloutAborted on the next reconcile, as in Argo.
+  const aborted = await env.waitForRollout('web', 'aborted', (ro) => ro.status?.abort === true && /^RolloutAborted/.test(ro.status?.message ?? ''));
   await waitForReplicas(env, { [first.status?.stableRS as string]: 5, [aborted.status?.currentPodHash as string]: 0 });
   assert.equal(aborted.status?.stableRS, first.status?.stableRS);
   assert.match(aborted.status?.message ?? '', /RolloutAborted: Rollout aborted update to revision 2/);
