@@ -13,7 +13,7 @@ import { startGitServer } from '../test/testbed/git-server.ts';
 import { cloneWorkdir } from '../test/helpers/git-repo.ts';
 import { loadKubeConfig } from '../src/kube/load-kube-config.ts';
 import { KubeClient } from '../src/kube/kube-client.ts';
-import { formatProblem } from '../src/sync/repo-syncer.ts';
+import { formatSyncProblem } from '../src/ports/repo-sync.ts';
 import { parseConfig } from '../src/config/load-config.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { startService } from '../src/service/start-service.ts';
@@ -103,7 +103,7 @@ async function follow(what: string, done: (ro: Rollout) => boolean, timeoutMs = 
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     // Sync problems (a broken manifest, an unreachable Git server) are shown as they appear.
-    const problems = (sluice.gitSync.service.get('demo')?.lastSync?.errors ?? []).map(formatProblem).join('; ');
+    const problems = (sluice.gitSync.service.get('demo')?.lastSync?.errors ?? []).map(formatSyncProblem).join('; ');
     if (problems && problems !== lastProblems) say(`sync problem: ${problems}`);
     lastProblems = problems;
     const ro = await rollout();

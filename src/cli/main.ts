@@ -5,6 +5,18 @@ import { readFileSync } from 'node:fs';
 import { ConfigError } from '../config/load-config.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerDiff, ExitCode } from './commands/diff.ts';
+import { registerGetRollout } from './commands/get-rollout.ts';
+import { registerListRollouts } from './commands/list-rollouts.ts';
+import { registerPromote } from './commands/promote.ts';
+import { registerAbort } from './commands/abort.ts';
+import { registerRetry } from './commands/retry.ts';
+import { registerPause } from './commands/pause.ts';
+import { registerUndo } from './commands/undo.ts';
+import { registerRestart } from './commands/restart.ts';
+import { registerSetImage } from './commands/set-image.ts';
+import { registerStatus } from './commands/status.ts';
+import { registerLint } from './commands/lint.ts';
+import { registerPlan } from './commands/plan.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -16,6 +28,7 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: (str, write) => write(`sluice: ${str.replace(/^error: /, '').trim()}\n`) });
   registerServe(program);
   registerDiff(program);
+  for (const register of [registerGetRollout, registerListRollouts, registerPromote, registerAbort, registerRetry, registerPause, registerUndo, registerRestart, registerSetImage, registerStatus, registerLint, registerPlan]) register(program);
   return program;
 }
 

@@ -51,3 +51,12 @@ export function durationSeconds(d: number | string | undefined): number | undefi
   const secs = parseGoDuration(d);
   return secs === undefined ? undefined : Math.trunc(secs);
 }
+
+/** Whole seconds as a Go duration string (time.Duration.String without zero units): `30s`, `5m`, `1h30m`. */
+export function formatGoDuration(seconds: number): string {
+  if (seconds === 0) return '0s';
+  const h = Math.trunc(seconds / 3600);
+  const m = Math.trunc((seconds % 3600) / 60);
+  const s = seconds % 60;
+  return `${h ? `${h}h` : ''}${m ? `${m}m` : ''}${s ? `${s}s` : ''}`;
+}

@@ -58,3 +58,9 @@ export interface RepoSyncService {
   /** Enqueues a sync (coalesced with one already waiting); resolves when that sync has finished. */
   sync(name: string, trigger: string): Promise<RepoStatus> | undefined;
 }
+
+/** `file:line: message`, or `Kind ns/name: message` for problems with one object. */
+export function formatSyncProblem(p: SyncProblem): string {
+  const where = p.file ? `${p.file}${p.line ? `:${p.line}` : ''}: ` : '';
+  return `${where}${p.object && !p.file ? `${p.object}: ` : ''}${p.message}`;
+}

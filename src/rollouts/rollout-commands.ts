@@ -1,7 +1,7 @@
 // The kubectl-argo-rollouts verbs as one use case for the CLI and the HTTP API: read the Rollout,
 // let src/engine/lifecycle.ts compute the patch, send it (status to the status subresource first,
 // then spec), and read Rollouts with their ReplicaSets, pods and AnalysisRuns for `get` and `list`.
-import type { Cluster, KubeObject, ObjectRef } from '../ports/cluster.ts';
+import type { Cluster, ObjectRef } from '../ports/cluster.ts';
 import { apiStatusOf } from '../ports/cluster.ts';
 import type { PodTemplateSpec, ReplicaSet, Rollout } from '../engine/types.ts';
 import * as lifecycle from '../engine/lifecycle.ts';
@@ -9,6 +9,7 @@ import type { LifecyclePatch, LifecycleResult } from '../engine/lifecycle.ts';
 import { formatLabelSelector } from '../engine/labels.ts';
 import { POD_TEMPLATE_HASH_LABEL, podTemplateEqualIgnoreHash } from '../engine/pod-template-hash.ts';
 import { revisionOf } from '../engine/replica-sets.ts';
+import { formatGoDuration } from '../engine/time.ts';
 import { InvalidOperation, RolloutNotFound } from '../ports/rollout-commands.ts';
 import type { AnalysisRunObject, CommandResult, PodObject, RolloutCommands, RolloutDetails, RolloutSummary } from '../ports/rollout-commands.ts';
 import { describeRollout, replicaSetViews, summarizeRollout } from './rollout-view.ts';
@@ -129,7 +130,7 @@ export function createRolloutCommands(cluster: Cluster, now: () => Date): Rollou
       const inSeconds = options.inSeconds ?? 0;
       return mutate(namespace, name, () => ({
         patch: accept('restart', name, lifecycle.restart(now(), inSeconds)),
-        message: `rollout '${name}' restarts in ${formatSeconds(inSeconds)}`,
+        message: `rollout '${name}' restarts in ${formatGoDuration(inSeconds)}`,
       }));
     },
     setImage(namespace, name, container, image) {
@@ -176,19 +177,12 @@ export function createRolloutCommands(cluster: Cluster, now: () => Date): Rollou
   };
 }
 
-function controllerUid(obj: { metadata: { ownerReferences?: Array<{ uid: string; controller?: boolean }> } } | KubeObject): string | undefined {
-  return obj.metadata?.ownerReferences?.find((o) => o.controller === true)?.uid;
+function controllerUid(obj: { metadata: { ownerReferences?: Array<{ uid: string; controller?: boolean }> } }): string | undefined {
+  return obj.metadata.ownerReferences?.find((o) => o.controller === true)?.uid;
 }
 
 /** The Rollout's selector as a list query; undefined (everything, filtered by owner) without one. */
 function selectorQuery(rollout: Rollout): string | undefined {
   const query = formatLabelSelector(rollout.spec.selector);
   return query === '' || query === '<none>' ? undefined : query;
-}
-
-/** `10s`, `5m`, `2h`, `90s`: the way `--in` is usually written. */
-function formatSeconds(seconds: number): string {
-  if (seconds > 0 && seconds % 3600 === 0) return `${seconds / 3600}h`;
-  if (seconds > 0 && seconds % 60 === 0) return `${seconds / 60}m`;
-  return `${seconds}s`;
 }

@@ -21,10 +21,12 @@ export function rolloutPhase(rollout: Rollout): { phase: string; message: string
   if (status.observedGeneration && Number.isInteger(observed) && rollout.metadata.generation !== undefined && observed < rollout.metadata.generation) {
     return { phase: 'Progressing', message: 'waiting for rollout spec update to be observed' };
   }
-  if (status.controllerPause && (status.pauseConditions?.length ?? 0) === 0 && !rollout.spec.paused) {
+  const calculated = calculateRolloutPhase(rollout.spec, status);
+  // Promoted, but the controller has not yet taken its own pause back (Argo's IsUnpausing).
+  if (calculated.phase !== 'Degraded' && status.controllerPause && (status.pauseConditions?.length ?? 0) === 0 && !rollout.spec.paused) {
     return { phase: 'Progressing', message: 'waiting for rollout to unpause' };
   }
-  return calculateRolloutPhase(rollout.spec, status);
+  return calculated;
 }
 
 function strategyOf(rollout: Rollout): RolloutSummary['strategy'] {

@@ -15,6 +15,7 @@ import { createGitSync, type GitSync } from './git-sync.ts';
 import { createEventRecorder } from '../kube/event-recorder.ts';
 import { createRolloutController } from '../rollouts/rollout-controller.ts';
 import { createRolloutMetrics } from '../observability/rollout-metrics.ts';
+import { createRolloutCommands } from '../rollouts/rollout-commands.ts';
 
 export interface RunningService {
   app: FastifyInstance;
@@ -70,7 +71,15 @@ export async function startService(opts: { config: SluiceConfig; logger: Logger;
   });
 
   const gitSync = await createGitSync({ config, cluster: client, registry: metrics, logger });
-  const app = buildApp({ logger, metrics, readiness, repos: gitSync.service, apiToken: config.api.token, bodyLimitBytes: config.server.bodyLimitBytes });
+  const app = buildApp({
+    logger,
+    metrics,
+    readiness,
+    repos: gitSync.service,
+    rolloutCommands: createRolloutCommands(client, () => new Date()),
+    apiToken: config.api.token,
+    bodyLimitBytes: config.server.bodyLimitBytes,
+  });
   rollouts.start();
   for (const i of informers) i.start();
   let url: string;

@@ -2,22 +2,11 @@
 // with server-side-apply dry runs against the live cluster; changes nothing. Exit 0 when nothing
 // differs, 1 when something does, 2 on any error (unreachable Git, broken manifests, API errors).
 import type { Command } from 'commander';
-import { Registry } from 'prom-client';
 import { loadConfig, ConfigError } from '../../config/load-config.ts';
-import { createLogger } from '../../observability/logger.ts';
-import { loadKubeConfig } from '../../kube/load-kube-config.ts';
-import { KubeClient } from '../../kube/kube-client.ts';
-import { createGitSync } from '../../service/git-sync.ts';
-import { formatProblem } from '../../sync/repo-syncer.ts';
-import type { SyncReport } from '../../ports/repo-sync.ts';
+import { formatSyncProblem, type SyncReport } from '../../ports/repo-sync.ts';
+import { ExitCode } from '../exit-code.ts';
 
-export class ExitCode extends Error {
-  readonly code: number;
-  constructor(code: number) {
-    super(`exit ${code}`);
-    this.code = code;
-  }
-}
+export { ExitCode } from '../exit-code.ts';
 
 export function formatSyncPlan(repo: string, ref: string, report: SyncReport, color: boolean): string {
   const c = (code: string, s: string) => (color ? `\u001b[${code}m${s}\u001b[0m` : s);
@@ -29,7 +18,7 @@ export function formatSyncPlan(repo: string, ref: string, report: SyncReport, co
       for (const l of ch.diff.split('\n').slice(2)) lines.push(`    ${l.startsWith('+') ? c('32', l) : l.startsWith('-') ? c('31', l) : l}`);
     }
   }
-  for (const e of report.errors) lines.push(`${c('31', '! error  ')} ${formatProblem(e)}`);
+  for (const e of report.errors) lines.push(`${c('31', '! error  ')} ${formatSyncProblem(e)}`);
   if (report.pruneSkipped) lines.push(`  prune skipped: ${report.pruneSkipped}`);
   const o = report.objects;
   lines.push(`${o.created} to create, ${o.changed} to change, ${o.unchanged} unchanged, ${o.pruned} to prune, ${report.errors.length} problem(s)`);
@@ -48,6 +37,14 @@ export function registerDiff(program: Command): void {
       const repos = opts.repo ? config.repos.filter((r) => r.name === opts.repo) : config.repos;
       if (opts.repo && !repos.length) throw new ConfigError(`no repository named "${opts.repo}" in ${opts.config} (have: ${config.repos.map((r) => r.name).join(', ') || 'none'})`);
       if (opts.revision && !/^[0-9a-f]{40}$/.test(opts.revision)) throw new ConfigError(`--revision must be a full 40-character commit id, got "${opts.revision}"`);
+      // The sync machinery is loaded only when diff runs (start-up time of the other commands).
+      const [{ Registry }, { createLogger }, { loadKubeConfig }, { KubeClient }, { createGitSync }] = await Promise.all([
+        import('prom-client'),
+        import('../../observability/logger.ts'),
+        import('../../kube/load-kube-config.ts'),
+        import('../../kube/kube-client.ts'),
+        import('../../service/git-sync.ts'),
+      ]);
       const logger = createLogger({ level: 'silent', format: 'json' });
       const client = new KubeClient(loadKubeConfig({ kubeconfig: config.kubernetes.kubeconfig, context: config.kubernetes.context }));
       try {

@@ -3,7 +3,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load-config.ts';
 import { createLogger } from '../../observability/logger.ts';
-import { startService } from '../../service/start-service.ts';
 
 export function registerServe(program: Command): void {
   program
@@ -13,6 +12,8 @@ export function registerServe(program: Command): void {
     .action(async (opts: { config: string }) => {
       const config = loadConfig(opts.config);
       const logger = createLogger({ level: config.log.level, format: config.log.format });
+      // Loaded here, not at the top: every other command would pay for the whole service at start-up.
+      const { startService } = await import('../../service/start-service.ts');
       const service = await startService({ config, logger });
       let signalled = false;
       const shutdown = (signal: NodeJS.Signals) => {

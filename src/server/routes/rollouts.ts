@@ -31,7 +31,6 @@ function schemaErrorMessage(errors: FastifySchemaValidationError[], dataVar: str
   return Object.assign(new Error(`${where}: ${message}`), { code: 'BAD_REQUEST' });
 }
 
-
 export function registerRolloutRoutes(app: FastifyInstance, deps: { rolloutCommands: RolloutCommands; apiToken?: string | undefined }): void {
   const commands = deps.rolloutCommands;
   const auth = requireBearerToken(deps.apiToken);
@@ -59,25 +58,25 @@ export function registerRolloutRoutes(app: FastifyInstance, deps: { rolloutComma
     }),
   );
 
-  app.post<{ Params: Params; Querystring: { full?: boolean }; Body: { full?: boolean } | undefined }>(
+  app.post<{ Params: Params; Querystring: { full?: boolean }; Body: { full?: boolean } }>(
     `${base}/promote`,
     { ...write, schema: { querystring: { type: 'object', properties: { full: { type: 'boolean' } } }, body: bodyOf({ full: { type: 'boolean' } }) } },
-    async (req, reply) => answer(reply, async () => result(await commands.promote(req.params.ns, req.params.name, { full: req.query.full === true || req.body?.full === true }))),
+    async (req, reply) => answer(reply, async () => result(await commands.promote(req.params.ns, req.params.name, { full: req.query.full === true || req.body.full === true }))),
   );
   for (const verb of ['abort', 'retry', 'pause'] as const) {
     app.post<{ Params: Params }>(`${base}/${verb}`, { ...write, schema: { body: bodyOf({}) } }, async (req, reply) =>
       answer(reply, async () => result(await commands[verb](req.params.ns, req.params.name))),
     );
   }
-  app.post<{ Params: Params; Body: { toRevision?: number } | undefined }>(
+  app.post<{ Params: Params; Body: { toRevision?: number } }>(
     `${base}/undo`,
     { ...write, schema: { body: bodyOf({ toRevision: { type: 'integer', minimum: 0 } }) } },
-    async (req, reply) => answer(reply, async () => result(await commands.undo(req.params.ns, req.params.name, { toRevision: req.body?.toRevision ?? 0 }))),
+    async (req, reply) => answer(reply, async () => result(await commands.undo(req.params.ns, req.params.name, { toRevision: req.body.toRevision ?? 0 }))),
   );
-  app.post<{ Params: Params; Body: { inSeconds?: number } | undefined }>(
+  app.post<{ Params: Params; Body: { inSeconds?: number } }>(
     `${base}/restart`,
     { ...write, schema: { body: bodyOf({ inSeconds: { type: 'integer', minimum: 0 } }) } },
-    async (req, reply) => answer(reply, async () => result(await commands.restart(req.params.ns, req.params.name, { inSeconds: req.body?.inSeconds ?? 0 }))),
+    async (req, reply) => answer(reply, async () => result(await commands.restart(req.params.ns, req.params.name, { inSeconds: req.body.inSeconds ?? 0 }))),
   );
   app.post<{ Params: Params; Body: { container: string; image: string } }>(
     `${base}/set-image`,

@@ -1,0 +1,54 @@
+// `sluice get rollout NAME [-w] [--no-color] [-o json|yaml]`: the Rollout as a tree of revisions,
+// ReplicaSets and pods (like `kubectl argo rollouts get rollout`), or the object itself.
+import { Option, type Command } from 'commander';
+import { stringify } from 'yaml';
+import { addClusterOptions, withCluster, type ClusterOptions } from '../cluster-options.ts';
+import { renderRolloutTree } from '../render/rollout-tree.ts';
+import { watchUntilInterrupted } from '../watch-until-interrupted.ts';
+
+interface GetOptions extends ClusterOptions {
+  watch?: boolean;
+  color: boolean;
+  output?: 'json' | 'yaml';
+}
+
+// What kubectl-argo-rollouts sends to redraw: cursor home, clear screen.
+const CLEAR_SCREEN = '\u001b[H\u001b[2J\u001b[0;0H';
+
+export function registerGetRollout(program: Command): void {
+  const get = program.command('get').description('show a Rollout');
+  const rollout = get
+    .command('rollout')
+    .aliases(['ro', 'rollouts'])
+    .description('show a Rollout with its revisions, ReplicaSets and pods')
+    .argument('<name>', 'Rollout name')
+    .option('-w, --watch', 'keep showing live updates until Ctrl-C')
+    .option('--no-color', 'do not colourise the output')
+    .addOption(new Option('-o, --output <format>', 'print the Rollout object instead of the tree').choices(['json', 'yaml']));
+  addClusterOptions(rollout).action(async (name: string, opts: GetOptions) => {
+    const tty = process.stdout.isTTY === true;
+    const color = opts.color && tty && process.env.TERM !== 'dumb';
+    await withCluster(opts, async ({ commands, namespace }) => {
+      const render = async () => {
+        const details = await commands.get(namespace, name);
+        if (opts.output === 'json') return { key: JSON.stringify(details.rollout), text: `${JSON.stringify(details.rollout, null, 2)}\n` };
+        if (opts.output === 'yaml') return { key: JSON.stringify(details.rollout), text: stringify(details.rollout) };
+        // Ages change every second; the view without the clock tells a real change.
+        return { key: JSON.stringify(details.view), text: renderRolloutTree(details.view, { now: new Date(), color }) };
+      };
+      if (!opts.watch) {
+        process.stdout.write((await render()).text);
+        return;
+      }
+      let lastKey: string | undefined;
+      await watchUntilInterrupted(1000, async () => {
+        const { key, text } = await render();
+        // On a terminal redraw every tick (ages move on); in a pipe print only changes.
+        if (tty) process.stdout.write(CLEAR_SCREEN + text);
+        else if (key !== lastKey) process.stdout.write(lastKey === undefined ? text : `\n${text}`);
+        lastKey = key;
+        return false;
+      });
+    });
+  });
+}
