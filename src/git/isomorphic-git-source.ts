@@ -82,6 +82,11 @@ export function createIsomorphicGitSource(opts: IsomorphicGitSourceOptions): Git
       if (await hasCommit(rev.sha)) return { fetched: false };
       const pinned = ('commit' in opts.ref && opts.ref.commit !== undefined) || options.history === true;
       const shallow = fs.existsSync(join(gitdir, 'shallow'));
+      // fetch takes its `have` lines from the local ref named `ref`; a bare cache only holds the
+      // remote-tracking ref, so name it when it exists, or the server gets no haves at all.
+      const remoteRef = fetchRefName(rev.ref);
+      const tracking = rev.ref === 'HEAD' ? 'refs/remotes/origin/HEAD' : rev.ref.startsWith('refs/heads/') ? `refs/remotes/origin/${remoteRef}` : undefined;
+      const tracked = tracking !== undefined && (await git.resolveRef({ fs, gitdir, ref: tracking }).then(() => true, () => false));
       try {
         await git.fetch({
           fs,
@@ -91,11 +96,14 @@ export function createIsomorphicGitSource(opts: IsomorphicGitSourceOptions): Git
           headers,
           cache,
           remote: 'origin',
-          ref: fetchRefName(rev.ref),
+          ref: tracked ? tracking : remoteRef,
+          remoteRef,
           singleBranch: true,
           tags: false,
           // A pinned commit may be anywhere in the branch's history, so its branch is fetched whole.
-          ...(pinned ? {} : { depth: 1, relative: shallow }),
+          // Incremental fetches are relative even when the cache is no longer shallow (a relative
+          // deepen reached the root): a plain depth 1 makes the server resend the whole tree.
+          ...(pinned ? {} : { depth: 1, relative: shallow || tracked }),
         });
       } catch (err) {
         throw network(`cannot fetch ${rev.ref} from ${opts.url}`, err);

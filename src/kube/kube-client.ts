@@ -41,6 +41,8 @@ export class KubeClient implements Cluster {
   private readonly server: URL;
   private readonly discovery = new Map<string, Promise<Map<string, ApiResource>>>();
   private readonly agent: HttpsAgent | HttpAgent;
+  private readonly maxSockets: number;
+  private tlsAgent: HttpsAgent | undefined;
 
   constructor(kubeConfig: KubeConfig, options: { fieldManager?: string; maxSockets?: number } = {}) {
     this.kubeConfig = kubeConfig;
@@ -49,7 +51,8 @@ export class KubeClient implements Cluster {
     if (!cluster) throw new Error('kubeconfig has no current cluster');
     this.server = new URL(cluster.server);
     // Keep-alive: a sync applies hundreds of objects; a TLS handshake each would dominate.
-    const agentOpts = { keepAlive: true, maxSockets: options.maxSockets ?? 32 };
+    this.maxSockets = options.maxSockets ?? 32;
+    const agentOpts = { keepAlive: true, maxSockets: this.maxSockets };
     this.agent = this.server.protocol === 'http:' ? new HttpAgent(agentOpts) : new HttpsAgent(agentOpts);
   }
 
@@ -62,12 +65,17 @@ export class KubeClient implements Cluster {
     const url = new URL(this.server.pathname.replace(/\/$/, '') + opts.path, this.server);
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const reqOpts: RequestOptions = { method: opts.method, headers: { accept: 'application/json' } };
+    // Per request for the headers (tokens can be refreshed), but one keep-alive agent for the life of
+    // the client: applyToHTTPSOptions builds a fresh agent each call (CA, client certificates), and a
+    // TLS handshake per request dominated applying a thousand objects.
     await this.kubeConfig.applyToHTTPSOptions(reqOpts);
-    // applyToHTTPSOptions may build its own agent for client certificates; ours adds keep-alive.
-    if (!reqOpts.agent || this.server.protocol === 'http:') {
+    if (this.server.protocol === 'http:') {
       reqOpts.agent = this.agent;
-    } else if (reqOpts.agent instanceof HttpsAgent && !(reqOpts.agent as HttpsAgent & { keepAlive?: boolean }).keepAlive) {
-      reqOpts.agent = new HttpsAgent({ ...reqOpts.agent.options, keepAlive: true, maxSockets: 32 });
+    } else {
+      const built = reqOpts.agent;
+      this.tlsAgent ??= built instanceof HttpsAgent ? new HttpsAgent({ ...built.options, keepAlive: true, maxSockets: this.maxSockets }) : (this.agent as HttpsAgent);
+      if (built instanceof HttpsAgent && built !== this.tlsAgent) built.destroy();
+      reqOpts.agent = this.tlsAgent;
     }
     const payload = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
     const headers = reqOpts.headers as Record<string, string>;
@@ -271,5 +279,6 @@ export class KubeClient implements Cluster {
 
   close(): void {
     this.agent.destroy();
+    this.tlsAgent?.destroy();
   }
 }

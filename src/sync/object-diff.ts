@@ -28,7 +28,9 @@ export function withoutServerFields(obj: KubeObject): KubeObject {
  */
 export function isSubset(desired: unknown, live: unknown): boolean {
   if (desired === live) return true;
-  if (desired === null || typeof desired !== 'object') {
+  // A null in a manifest (`data:` with nothing under it) means "unset": the server stores nothing.
+  if (desired === null) return live === undefined || live === null;
+  if (typeof desired !== 'object') {
     // The API server may return numbers for quantities written as strings and vice versa ("1" vs 1).
     return live !== undefined && live !== null && typeof live !== 'object' && String(desired) === String(live);
   }

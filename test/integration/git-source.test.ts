@@ -94,6 +94,15 @@ test('an idle poll is one request with no pack bytes; a new commit is fetched in
   assert.ok(server.stats.totals.packBytesOut < 4096, `incremental fetch sent ${server.stats.totals.packBytesOut} bytes`);
   const { files } = await src.readFiles(sha, ['deploy/b.yml']);
   assert.equal(text(files[0]!.content), 'kind: B2\n');
+  // Every later one-commit fetch stays incremental too (the cache's tracking ref gives the haves).
+  for (let i = 0; i < 3; i++) {
+    await work.write('deploy/b.yml', `kind: B${i + 3}\n`);
+    await work.commit(`more ${i}`);
+    await work.push();
+    server.resetStats();
+    assert.deepEqual(await src.ensureCommit(await src.resolve()), { fetched: true });
+    assert.ok(server.stats.totals.packBytesOut < 4096, `fetch ${i + 2} sent ${server.stats.totals.packBytesOut} bytes`);
+  }
 });
 
 test('tags (annotated and lightweight), semver ranges over tags, pinned commits, the remote HEAD', async () => {

@@ -85,9 +85,12 @@ test('a pushed commit is applied; an unchanged re-sync writes nothing; a deleted
   assert.equal(a?.metadata?.labels?.['sluice.dev/repo'], syncer.name);
   assert.equal(await f.get('x'), undefined, 'only the configured paths are rendered');
 
+  const inventoryRef = { apiVersion: 'v1', kind: 'ConfigMap', namespace: f.ns, name: `sluice-inventory-${syncer.name}` };
+  const inventoryBefore = await client.get(inventoryRef);
   const again = await syncer.trigger('test');
   assert.deepEqual(again.lastSync?.objects, { created: 0, changed: 0, unchanged: 2, pruned: 0, failed: 0 });
   assert.equal((await f.get('a'))?.metadata?.resourceVersion, a?.metadata?.resourceVersion, 'no write for an unchanged object');
+  assert.equal((await client.get(inventoryRef))?.metadata?.resourceVersion, inventoryBefore?.metadata?.resourceVersion, 'no inventory write either');
 
   await f.work.write('deploy/a.yaml', configMap('a', { v: '2' }));
   await f.work.remove('deploy/b.yaml');
