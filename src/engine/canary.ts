@@ -155,13 +155,15 @@ function reconcileCanaryPause(ctx: ReconcileContext): void {
   if (!cond) {
     if (!s.controllerPause) {
       ctx.pause.addPause('CanaryPauseStep');
-      if (secs !== undefined) requeueAfter(ctx, secs * 1000 + 1000); // +1s: expiry is strictly after start + duration
+      // The recorded startTime is truncated to the second; the pause expires just after startTime +
+      // duration (strictly after, as Argo checks), so wake up 1 ms past that, not a second later.
+      if (secs !== undefined) requeueAfter(ctx, Math.floor(ctx.now.getTime() / 1000) * 1000 + secs * 1000 - ctx.now.getTime() + 1);
     }
     return;
   }
   if (secs === undefined) return;
   const expires = (parseTime(cond.startTime) ?? 0) + secs * 1000;
-  if (expires >= ctx.now.getTime()) requeueAfter(ctx, expires - ctx.now.getTime() + 1000);
+  if (expires >= ctx.now.getTime()) requeueAfter(ctx, expires - ctx.now.getTime() + 1);
 }
 
 /** completedCurrentCanaryStep. */

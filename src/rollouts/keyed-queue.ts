@@ -1,7 +1,9 @@
 // A work queue keyed by object (`namespace/name`), as client-go's workqueue: one worker per key at
 // a time, a key added while queued is not queued twice, a key added while being processed runs once
 // more afterwards, failures retry with per-key exponential backoff, and `addAfter` keeps one timer
-// per key (the earliest) so pause expiry needs no polling.
+// per key (the earliest) so pause expiry needs no polling. A key whose `addAfter` time has come is
+// served before keys added by events: its deadline (a pause's end) has already passed, while
+// event-driven work is level-triggered and loses nothing by waiting behind it.
 export interface KeyedQueueOptions {
   /** Keys processed at once across the queue. */
   workers: number;
@@ -14,9 +16,13 @@ export interface KeyedQueueOptions {
 export class KeyedQueue {
   private readonly opts: Required<Omit<KeyedQueueOptions, 'onError'>> & Pick<KeyedQueueOptions, 'onError'>;
   private readonly pending: string[] = [];
+  /** Keys whose wake-up time came; served before `pending`. */
+  private readonly due: string[] = [];
   private readonly queued = new Set<string>();
+  private readonly queuedDue = new Set<string>();
   private readonly active = new Set<string>();
   private readonly dirty = new Set<string>();
+  private readonly dirtyDue = new Set<string>();
   private readonly timers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
   private readonly failures = new Map<string, number>();
   private readonly idleWaiters: Array<() => void> = [];
@@ -27,35 +33,16 @@ export class KeyedQueue {
   }
 
   add(key: string): void {
-    if (this.stopped) return;
-    if (this.active.has(key)) {
-      this.dirty.add(key);
-      return;
-    }
-    if (this.queued.has(key)) return;
-    this.queued.add(key);
-    this.pending.push(key);
-    this.pump();
+    this.enqueue(key, false);
   }
 
-  /** Adds the key after `ms`; an earlier pending timer for the key wins. */
+  /** Adds the key after `ms`, ahead of event-driven keys; an earlier pending timer for the key wins. */
   addAfter(key: string, ms: number): void {
-    if (this.stopped) return;
-    if (ms <= 0) return this.add(key);
-    const at = Date.now() + ms;
-    const existing = this.timers.get(key);
-    if (existing && existing.at <= at) return;
-    if (existing) clearTimeout(existing.timer);
-    const timer = setTimeout(() => {
-      this.timers.delete(key);
-      this.add(key);
-    }, ms);
-    timer.unref();
-    this.timers.set(key, { at, timer });
+    this.schedule(key, ms, true);
   }
 
   get length(): number {
-    return this.pending.length + this.active.size;
+    return this.queued.size + this.active.size;
   }
 
   /** Resolves when nothing is queued or running (delayed keys don't count). */
@@ -70,14 +57,61 @@ export class KeyedQueue {
     for (const { timer } of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     this.pending.length = 0;
+    this.due.length = 0;
     this.queued.clear();
+    this.queuedDue.clear();
     await this.whenIdle();
   }
 
+  private enqueue(key: string, isDue: boolean): void {
+    if (this.stopped) return;
+    if (this.active.has(key)) {
+      this.dirty.add(key);
+      if (isDue) this.dirtyDue.add(key);
+      return;
+    }
+    if (this.queued.has(key)) {
+      // Waiting among event-driven keys: its time came, so it moves ahead (the entry left in
+      // `pending` is skipped, or serves a later add, when its turn comes).
+      if (isDue && !this.queuedDue.has(key)) {
+        this.queuedDue.add(key);
+        this.due.push(key);
+        this.pump();
+      }
+      return;
+    }
+    this.queued.add(key);
+    if (isDue) {
+      this.queuedDue.add(key);
+      this.due.push(key);
+    } else {
+      this.pending.push(key);
+    }
+    this.pump();
+  }
+
+  private schedule(key: string, ms: number, isDue: boolean): void {
+    if (this.stopped) return;
+    if (ms <= 0) return this.enqueue(key, isDue);
+    const at = Date.now() + ms;
+    const existing = this.timers.get(key);
+    if (existing && existing.at <= at) return;
+    if (existing) clearTimeout(existing.timer);
+    const timer = setTimeout(() => {
+      this.timers.delete(key);
+      this.enqueue(key, isDue);
+    }, ms);
+    timer.unref();
+    this.timers.set(key, { at, timer });
+  }
+
   private pump(): void {
-    while (this.active.size < this.opts.workers && this.pending.length) {
-      const key = this.pending.shift() as string;
+    while (this.active.size < this.opts.workers) {
+      const key = this.due.shift() ?? this.pending.shift();
+      if (key === undefined) break;
+      if (!this.queued.has(key)) continue; // already taken from the other lane
       this.queued.delete(key);
+      this.queuedDue.delete(key);
       this.active.add(key);
       void this.run(key);
     }
@@ -93,10 +127,12 @@ export class KeyedQueue {
       this.failures.set(key, n);
       const wait = Math.min(this.opts.maxBackoffMs, this.opts.baseBackoffMs * 2 ** (n - 1));
       this.opts.onError?.(key, err, wait);
-      this.addAfter(key, wait);
+      // A retry is not a deadline: it waits its turn among event-driven keys.
+      this.schedule(key, wait, false);
     } finally {
       this.active.delete(key);
-      if (this.dirty.delete(key)) this.add(key);
+      const wasDue = this.dirtyDue.delete(key);
+      if (this.dirty.delete(key)) this.enqueue(key, wasDue);
       this.pump();
     }
   }

@@ -65,3 +65,49 @@ test('addAfter keeps the earliest wake-up per key, and stop() cancels timers', a
   await tick();
   assert.equal(runs.length, 1, 'no intake after stop');
 });
+
+test('a key whose addAfter time came runs before keys added by events, once', async () => {
+  const runs: string[] = [];
+  let release: () => void = () => {};
+  // One worker held by 'busy' while events queue a, b, c and the timer of 'b' fires.
+  const q = new KeyedQueue({ workers: 1, process: async (k) => { runs.push(k); if (k === 'busy') await new Promise<void>((r) => (release = r)); } });
+  q.add('busy');
+  q.add('a');
+  q.add('b');
+  q.add('c');
+  q.addAfter('t', 10);
+  q.addAfter('b', 10);
+  await tick(40);
+  assert.deepEqual(runs, ['busy']);
+  release();
+  await q.whenIdle();
+  // The due keys first, in the order their timers fired; 'b' runs once, not again from its event slot.
+  assert.deepEqual(runs, ['busy', 't', 'b', 'a', 'c']);
+  assert.equal(q.length, 0);
+});
+
+test('a failed key retries behind event-driven keys, not ahead of them', async () => {
+  const runs: string[] = [];
+  let failOnce = true;
+  let release: () => void = () => {};
+  const q = new KeyedQueue({
+    workers: 1,
+    baseBackoffMs: 10,
+    process: async (k) => {
+      runs.push(k);
+      if (k === 'x' && failOnce) {
+        failOnce = false;
+        throw new Error('boom');
+      }
+      if (k === 'busy') await new Promise<void>((r) => (release = r));
+    },
+  });
+  q.add('x');
+  await tick();
+  q.add('busy');
+  q.add('a');
+  await tick(40); // x's retry timer fires while 'busy' holds the worker
+  release();
+  await q.whenIdle();
+  assert.deepEqual(runs, ['x', 'busy', 'a', 'x']);
+});

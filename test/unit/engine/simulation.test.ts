@@ -49,16 +49,16 @@ test('setWeight 20 / pause 10s / setWeight 50 / pause {} / promote / setWeight 1
   assert.equal(sim.rollout.status?.message, 'CanaryPauseStep');
   assert.equal(sim.rollout.status?.currentStepIndex, 1);
   assert.deepEqual(replicaCounts(sim), { '1': 8, '2': 2 });
-  assert.equal(ds.at(-1)?.requeueAfterMs, 11_000, 'wake up when the 10 s pause is over');
+  assert.equal(ds.at(-1)?.requeueAfterMs, 10_001, 'wake up 1 ms after the 10 s pause is over');
   assert.equal(sim.observed.services['web-canary']?.spec.selector?.['rollouts-pod-template-hash'], sim.rollout.status?.currentPodHash);
   assert.equal(sim.observed.services['web-stable']?.spec.selector?.['rollouts-pod-template-hash'], sim.rollout.status?.stableRS);
 
   advance(sim, 5_000);
   ds = runToRest(sim);
   assert.equal(sim.rollout.status?.currentStepIndex, 1, 'still pausing after 5 s');
-  assert.equal(ds.at(-1)?.requeueAfterMs, 6_000);
+  assert.equal(ds.at(-1)?.requeueAfterMs, 5_001);
 
-  advance(sim, 6_000);
+  advance(sim, 5_001);
   runToRest(sim);
   assert.equal(sim.rollout.status?.currentStepIndex, 3);
   assert.equal(sim.rollout.status?.phase, 'Paused');

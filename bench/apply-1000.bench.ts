@@ -1,0 +1,112 @@
+// Benchmark 2: applying 1,000 objects (250 each of ConfigMap, Service, ServiceAccount, Deployment
+// with 0 replicas) with Sluice versus `kubectl apply --server-side -f DIR` of the same files on the
+// same API server, each in its own namespace: (a) the first apply, which creates everything, and
+// (b) the same 1,000 objects all changed (a revision annotation bumped in every file, plus the
+// ConfigMaps' data). Sluice's number is its whole sync (refs, fetch, render, validate, apply,
+// inventory); the apply phase alone is reported beside it.
+import { SYNC_CONCURRENCY, type BenchContext, type Phases } from './lib/context.ts';
+import { commitAndPush, mixedObjects, newRepo, writeFiles } from './lib/fixtures.ts';
+import { atMost, ratio, type BenchResult, type Row } from './lib/table.ts';
+import { duration, list, median, timed } from './lib/timing.ts';
+
+const OBJECTS = 1000;
+const CHANGE_RUNS = 3;
+const FIELD_MANAGER = 'bench-kubectl';
+const GOAL = 0.5;
+
+export async function apply1000(ctx: BenchContext): Promise<BenchResult> {
+  const kubectlApply = async (ns: string, dir: string, expected: number) => {
+    const { ms, stdout } = await ctx.kubectl(['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '-n', ns, '-f', dir]);
+    const applied = stdout.split('\n').filter((l) => l.includes('serverside-applied')).length;
+    if (applied !== expected) throw new Error(`apply-1000: kubectl applied ${applied} objects, expected ${expected}:\n${stdout.slice(0, 500)}`);
+    return ms;
+  };
+  const sluiceSync = async (s: ReturnType<BenchContext['syncer']>, expect: 'created' | 'changed', count: number) => {
+    s.reset();
+    const { ms, result } = await timed(() => s.syncer.trigger('bench'));
+    const r = result.lastSync;
+    if (r?.result !== 'succeeded' || r.objects[expect] !== count) throw new Error(`apply-1000: Sluice sync expected ${count} ${expect}, got ${JSON.stringify(r?.objects)} ${JSON.stringify(r?.errors.slice(0, 3))}`);
+    return { ms, phases: s.phases() };
+  };
+  // The Deployment controller creates a ReplicaSet per new Deployment after the apply returns; let
+  // it finish so one tool's aftermath does not slow the other's run.
+  const settle = async (ns: string, deployments: number) => {
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      const rs = await ctx.kube.list({ apiVersion: 'apps/v1', kind: 'ReplicaSet', namespace: ns });
+      if (rs.items.length >= deployments) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  };
+
+  // Warm-up on 20 objects: kubectl's binary in the page cache, Sluice's JIT, discovery and connections.
+  {
+    const name = 'apply-warm-up';
+    const work = await newRepo(ctx.git, name);
+    ctx.defer(() => work.cleanup());
+    const files = mixedObjects(1, 'deploy', 5);
+    await commitAndPush(work, files, 'warm-up');
+    const dir = await ctx.tmpDir('warm-kubectl');
+    await writeFiles(dir, files, 'deploy/');
+    await kubectlApply(await ctx.newNamespace('warm-kubectl'), dir, 20);
+    const s = ctx.syncer({ repoName: name, namespace: await ctx.newNamespace('warm-sluice'), paths: ['deploy'], cacheDir: await ctx.tmpDir('warm-cache') });
+    await sluiceSync(s, 'created', 20);
+  }
+
+  const name = 'apply-1000';
+  const work = await newRepo(ctx.git, name);
+  ctx.defer(() => work.cleanup());
+  const dir = await ctx.tmpDir('apply-kubectl');
+  let files = mixedObjects(1);
+  await commitAndPush(work, files, 'revision 1');
+  await writeFiles(dir, files, 'deploy/');
+  const nsKubectl = await ctx.newNamespace('kubectl');
+  const nsSluice = await ctx.newNamespace('sluice');
+  const s = ctx.syncer({ repoName: name, namespace: nsSluice, paths: ['deploy'], cacheDir: await ctx.tmpDir('apply-cache') });
+
+  // (a) First apply: one run each (long runs; a second would need fresh namespaces).
+  ctx.log('apply-1000: first apply, kubectl');
+  const createKubectl = await kubectlApply(nsKubectl, dir, OBJECTS);
+  await settle(nsKubectl, 250);
+  ctx.log('apply-1000: first apply, Sluice');
+  const createSluice = await sluiceSync(s, 'created', OBJECTS);
+  await settle(nsSluice, 250);
+
+  // (b) All 1,000 changed: a new revision each run; the order alternates so neither always goes first.
+  const changeKubectl: number[] = [];
+  const changeSluice: Array<{ ms: number; phases: Phases }> = [];
+  for (let run = 0; run < CHANGE_RUNS; run++) {
+    files = mixedObjects(run + 2);
+    await commitAndPush(work, files, `revision ${run + 2}`);
+    await writeFiles(dir, files, 'deploy/');
+    ctx.log(`apply-1000: 1,000 changed, run ${run + 1}/${CHANGE_RUNS}`);
+    if (run % 2 === 0) {
+      changeKubectl.push(await kubectlApply(nsKubectl, dir, OBJECTS));
+      changeSluice.push(await sluiceSync(s, 'changed', OBJECTS));
+    } else {
+      changeSluice.push(await sluiceSync(s, 'changed', OBJECTS));
+      changeKubectl.push(await kubectlApply(nsKubectl, dir, OBJECTS));
+    }
+  }
+
+  const bench = 'apply 1,000';
+  const kChange = median(changeKubectl);
+  const sChange = median(changeSluice.map((c) => c.ms));
+  const sChangeApply = median(changeSluice.map((c) => c.phases.applyMs));
+  const sChangeGit = median(changeSluice.map((c) => c.phases.gitMs));
+  const rows: Row[] = [
+    { bench, metric: 'first apply (create), whole sync', sluice: duration(createSluice.ms), peer: duration(createKubectl), ratio: ratio(createSluice.ms, createKubectl), goal: `≤ ${GOAL}×`, verdict: atMost(createSluice.ms / createKubectl, GOAL) },
+    { bench, metric: 'first apply (create), apply phase only', sluice: duration(createSluice.phases.applyMs), peer: duration(createKubectl), ratio: ratio(createSluice.phases.applyMs, createKubectl), goal: '', verdict: 'info' },
+    { bench, metric: `1,000 changed, whole sync (median of ${CHANGE_RUNS})`, sluice: duration(sChange), peer: duration(kChange), ratio: ratio(sChange, kChange), goal: `≤ ${GOAL}×`, verdict: atMost(sChange / kChange, GOAL) },
+    { bench, metric: `1,000 changed, apply phase only (median)`, sluice: duration(sChangeApply), peer: duration(kChange), ratio: ratio(sChangeApply, kChange), goal: '', verdict: 'info' },
+  ];
+  return {
+    rows,
+    notes: [
+      `apply 1,000: Sluice sync.concurrency ${SYNC_CONCURRENCY}; kubectl --field-manager=${FIELD_MANAGER}; namespaces ${nsSluice} (Sluice) and ${nsKubectl} (kubectl).`,
+      `apply 1,000: first apply: Sluice git (refs+fetch+read) ${duration(createSluice.phases.gitMs)}, apply ${duration(createSluice.phases.applyMs)}, whole ${duration(createSluice.ms)}; kubectl ${duration(createKubectl)}.`,
+      `apply 1,000: changed runs: Sluice whole ${list(changeSluice.map((c) => c.ms))} (git ${list(changeSluice.map((c) => c.phases.gitMs))}, apply ${list(changeSluice.map((c) => c.phases.applyMs))}); kubectl ${list(changeKubectl)}. Median Sluice git phase ${duration(sChangeGit)}.`,
+    ],
+  };
+}
