@@ -55,7 +55,10 @@ export async function executeActions(actions: Action[], rollout: Rollout, deps: 
         }
         break;
       case 'recordEvent':
-        await deps.events.record({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', metadata: rollout.metadata as KubeObject['metadata'] }, { type: action.type, reason: action.reason, message: action.message });
+        // Not awaited: Events are for people and notifications, never for the next decision, and
+        // waiting for each POST put half of a busy controller's requests on the reconcile's path.
+        // record() never rejects (a failure is logged).
+        void deps.events.record({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', metadata: rollout.metadata as KubeObject['metadata'] }, { type: action.type, reason: action.reason, message: action.message });
         break;
     }
   }
