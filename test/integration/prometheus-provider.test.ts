@@ -12,6 +12,7 @@ import type { Measurement } from '../../src/ports/metric-provider.ts';
 import { startMetricsExporter, type MetricsExporter } from '../testbed/metrics-exporter.ts';
 import { prometheusAvailable, startPrometheus, type PrometheusServer } from '../testbed/prometheus.ts';
 import { freePort } from '../testbed/processes.ts';
+import { measured, failed } from '../helpers/measurements.ts';
 
 const skip = prometheusAvailable() ? false : 'prometheus is not installed (scripts/install-system-packages.sh installs it)';
 const provider = createPrometheusProvider();
@@ -19,14 +20,6 @@ let dir: string;
 let exporter: MetricsExporter;
 let prom: PrometheusServer;
 
-function measured(m: Measurement) {
-  assert.equal(m.status, 'measured', m.status === 'error' ? m.message : undefined);
-  return m as Extract<Measurement, { status: 'measured' }>;
-}
-function failed(m: Measurement) {
-  assert.equal(m.status, 'error', `expected an error, got ${JSON.stringify(m)}`);
-  return m as Extract<Measurement, { status: 'error' }>;
-}
 
 before(async () => {
   if (skip) return;

@@ -12,6 +12,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { createWebProvider } from '../../src/metrics/web-provider.ts';
 import type { Measurement } from '../../src/ports/metric-provider.ts';
 import { freePort } from '../testbed/processes.ts';
+import { measured, failed } from '../helpers/measurements.ts';
 
 const provider = createWebProvider();
 let base: string;
@@ -59,14 +60,6 @@ after(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
-function measured(m: Measurement) {
-  assert.equal(m.status, 'measured', m.status === 'error' ? m.message : undefined);
-  return m as Extract<Measurement, { status: 'measured' }>;
-}
-function failed(m: Measurement) {
-  assert.equal(m.status, 'error', `expected an error, got ${JSON.stringify(m)}`);
-  return m as Extract<Measurement, { status: 'error' }>;
-}
 const run = (provider_: Record<string, unknown>) => provider.run({ name: 'web', provider: provider_ }, {});
 
 test('GET with a jsonPath returns the value it points at', async () => {
