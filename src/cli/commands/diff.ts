@@ -6,8 +6,6 @@ import { loadConfig, ConfigError } from '../../config/load-config.ts';
 import { formatSyncProblem, type SyncReport } from '../../ports/repo-sync.ts';
 import { ExitCode } from '../exit-code.ts';
 
-export { ExitCode } from '../exit-code.ts';
-
 export function formatSyncPlan(repo: string, ref: string, report: SyncReport, color: boolean): string {
   const c = (code: string, s: string) => (color ? `\u001b[${code}m${s}\u001b[0m` : s);
   const lines = [`repo ${repo} (${ref})${report.commit ? ` at ${report.commit.slice(0, 7)}` : ''}:`];

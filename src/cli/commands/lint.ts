@@ -6,7 +6,7 @@ import { lintManifests } from '../../validation/lint-manifests.ts';
 import { formatManifestError } from '../../sync/manifest-types.ts';
 import { readManifestFiles } from '../read-manifest-files.ts';
 import { failWith } from '../fail-with.ts';
-import { ExitCode } from './diff.ts';
+import { ExitCode } from '../exit-code.ts';
 
 export function registerLint(program: Command): void {
   program
