@@ -23,9 +23,29 @@ export interface MetricRequest {
   provider: Record<string, unknown>;
 }
 
+/** The AnalysisRun a measurement belongs to (Argo hands providers the whole run; they need only this). */
+export interface AnalysisRunIdentity {
+  name: string;
+  namespace: string;
+  uid: string;
+}
+
 export interface MetricRunContext {
   /** Aborting ends the measurement early as `status: 'error'` (the run was terminated). */
   signal?: AbortSignal;
+  /**
+   * The run being measured. Providers that create objects for a measurement (the Job provider) name
+   * them after it and make it their owner; the others ignore it. Such providers report an error
+   * when it is missing.
+   */
+  run?: AnalysisRunIdentity;
+  /**
+   * Which measurement of this metric this is, counting from 1: the metric result's `count + error + 1`
+   * when run() is called (Argo's job-name suffix). A retried run() of the same measurement (a repeated
+   * reconcile) must get the same number, so it finds the object the first attempt made instead of
+   * making a second one. Only run() reads it: a running measurement's metadata names its object.
+   */
+  measurementIndex?: number;
 }
 
 interface MeasurementBase {

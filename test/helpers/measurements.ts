@@ -12,3 +12,16 @@ export function failed(m: Measurement): Extract<Measurement, { status: 'error' }
   assert.equal(m.status, 'error', `expected an error, got ${JSON.stringify(m)}`);
   return m as Extract<Measurement, { status: 'error' }>;
 }
+
+export function running(m: Measurement): Extract<Measurement, { status: 'running' }> {
+  assert.equal(m.status, 'running', `expected a running measurement, got ${JSON.stringify(m)}`);
+  return m as Extract<Measurement, { status: 'running' }>;
+}
+
+/** A verdict of the given phase (providers whose answer is the verdict, like a Job). */
+export function decided(m: Measurement, phase: Extract<Measurement, { status: 'decided' }>['phase']): Extract<Measurement, { status: 'decided' }> {
+  assert.equal(m.status, 'decided', `expected ${phase}, got ${JSON.stringify(m)}`);
+  const d = m as Extract<Measurement, { status: 'decided' }>;
+  assert.equal(d.phase, phase, `expected ${phase}, got ${JSON.stringify(m)}`);
+  return d;
+}
