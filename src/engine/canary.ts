@@ -14,6 +14,7 @@ import { reconcileStableAndCanaryService } from './services.ts';
 import { reconcileRestart } from './restart.ts';
 import { durationSeconds, parseTime } from './time.ts';
 import { formatLabelSelector } from './labels.ts';
+import { currentStepRunPhase, reconcileCanaryAnalysisRuns } from './canary-analysis.ts';
 
 function steps(ctx: ReconcileContext): CanaryStep[] {
   return ctx.rollout.spec.strategy?.canary?.steps ?? [];
@@ -180,7 +181,8 @@ function completedCurrentStep(ctx: ReconcileContext): boolean {
     return false;
   }
   if (step.setWeight !== undefined || step.setCanaryScale) return atDesiredReplicaCounts(ctx.rollout, ctx.newRS, ctx.stableRS, ctx.otherRSs);
-  return false; // analysis / experiment: not executed by this engine (validation rejects them)
+  if (step.analysis) return currentStepRunPhase(ctx) === 'Successful';
+  return false; // experiment: not executed by this engine (validation rejects it)
 }
 
 /** shouldFullPromote: why the new ReplicaSet may become stable now ("" = not yet). */
@@ -266,6 +268,7 @@ export function syncRolloutStatusCanary(ctx: ReconcileContext): RolloutStatus {
 
   if (step && index !== undefined && completedCurrentStep(ctx)) {
     index++;
+    if (s.canary) delete s.canary.currentStepAnalysisRunStatus;
     recordEvent(ctx, 'Normal', C.RolloutStepCompletedReason, C.rolloutStepCompletedMessage(index, count, canaryStepString(step)));
     ctx.pause.removePause('CanaryPauseStep');
   }
@@ -274,7 +277,7 @@ export function syncRolloutStatusCanary(ctx: ReconcileContext): RolloutStatus {
   return persistStatus(ctx, s);
 }
 
-/** rolloutCanary: the reconcile of a valid canary Rollout. */
+/** rolloutCanary: the reconcile of a valid canary Rollout (analysis before scaling, as Argo orders it). */
 export function rolloutCanary(ctx: ReconcileContext, observed: Observed): RolloutStatus {
   if (podTemplateOrStepsChanged(ctx)) {
     // First reconcile after a template or steps change: only reset the status (the next one acts).
@@ -289,6 +292,8 @@ export function rolloutCanary(ctx: ReconcileContext, observed: Observed): Rollou
     ctx.actions.push({ kind: 'deleteReplicaSet', name: rs.metadata.name });
   }
   reconcileStableAndCanaryService(ctx, { ...observed.services });
+  // An Inconclusive run pauses the Rollout before anything is scaled (Argo's order).
+  if (reconcileCanaryAnalysisRuns(ctx, observed)) return syncRolloutStatusCanary(ctx);
   if (reconcileCanaryReplicaSets(ctx)) return syncRolloutStatusCanary(ctx);
   reconcileCanaryPause(ctx);
   return syncRolloutStatusCanary(ctx);

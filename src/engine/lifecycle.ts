@@ -18,7 +18,7 @@ const fail = (error: string): LifecycleResult => ({ ok: false, error });
 
 /**
  * promote: clear the pause conditions and spec.paused; when nothing is paused (e.g. at a running
- * step), move to the next step. `full`: status.promoteFull, skipping every remaining step (a no-op
+ * step), move to the next step; paused on an Inconclusive step analysis, clear and move on. `full`: status.promoteFull, skipping every remaining step (a no-op
  * when already fully promoted).
  */
 export function promote(rollout: Rollout, opts: { full?: boolean } = {}): LifecycleResult {
@@ -28,7 +28,16 @@ export function promote(rollout: Rollout, opts: { full?: boolean } = {}): Lifecy
   }
   const patch: LifecyclePatch = {};
   if (rollout.spec.paused) patch.spec = { paused: false };
-  if ((status.pauseConditions?.length ?? 0) > 0) patch.status = { pauseConditions: null };
+  const paused = (status.pauseConditions?.length ?? 0) > 0;
+  const inconclusiveStep = rollout.spec.strategy?.canary && status.canary?.currentStepAnalysisRunStatus?.status === 'Inconclusive';
+  if (paused && inconclusiveStep && status.controllerPause) {
+    // Paused on an Inconclusive step analysis: promoting means "treat it as passed", so the step
+    // advances and the controller's pause is released (else a following pause step would stick).
+    const steps = rollout.spec.strategy?.canary?.steps ?? [];
+    let index = currentStepIndex(rollout);
+    if (index !== undefined && index < steps.length) index++;
+    patch.status = { pauseConditions: null, controllerPause: false, ...(index !== undefined ? { currentStepIndex: index } : {}) };
+  } else if (paused) patch.status = { pauseConditions: null };
   else if (rollout.spec.strategy?.canary) {
     const steps = rollout.spec.strategy.canary.steps ?? [];
     let index = currentStepIndex(rollout);

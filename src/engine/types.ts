@@ -6,6 +6,8 @@
 // write `status` once (see `statusMergePatch`) → wake up again after `requeueAfterMs` (and on any
 // watch event of the Rollout, its ReplicaSets, Pods or Services).
 
+import type { AnalysisPhase, AnalysisRun, AnalysisTemplate } from './analysis/types.ts';
+
 /** A JSON value as it comes from the API server. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
@@ -67,12 +69,39 @@ export interface SetCanaryScale {
   matchTrafficWeight?: boolean;
 }
 
+/** `templates[]` of a Rollout's analysis: an AnalysisTemplate, or a ClusterAnalysisTemplate with clusterScope. */
+export interface AnalysisTemplateRef {
+  templateName: string;
+  clusterScope?: boolean;
+}
+
+/** Rollout-side args: a value, or the pod-template hash / a field of the Rollout (resolved at creation). */
+export interface AnalysisRunArgument {
+  name: string;
+  value?: string;
+  valueFrom?: { podTemplateHashValue?: 'Stable' | 'Latest' | string; fieldRef?: { fieldPath: string } };
+}
+
+/** RolloutAnalysis: what an inline step, background or blue-green analysis runs. */
+export interface RolloutAnalysis {
+  templates?: AnalysisTemplateRef[];
+  args?: AnalysisRunArgument[];
+  dryRun?: Array<{ metricName: string }>;
+  measurementRetention?: Array<{ metricName: string; limit: number }>;
+  analysisRunMetadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+}
+
+export interface RolloutAnalysisBackground extends RolloutAnalysis {
+  /** The step index from which the background run starts (default 0). */
+  startingStep?: number;
+}
+
 export interface CanaryStep {
   setWeight?: number;
   pause?: RolloutPause;
   setCanaryScale?: SetCanaryScale;
-  /** Recognised, not yet executed by this engine (validation reports it). */
-  analysis?: JsonObject;
+  /** An inline, blocking AnalysisRun. */
+  analysis?: RolloutAnalysis;
   /** Recognised, not yet executed by this engine (validation reports it). */
   experiment?: JsonObject;
   setHeaderRoute?: JsonObject;
@@ -88,7 +117,8 @@ export interface CanaryStrategy {
   trafficRouting?: JsonObject;
   maxSurge?: IntOrString;
   maxUnavailable?: IntOrString;
-  analysis?: JsonObject;
+  /** Background analysis, from `startingStep` until the update completes. */
+  analysis?: RolloutAnalysisBackground;
   scaleDownDelaySeconds?: number;
   scaleDownDelayRevisionLimit?: number;
   abortScaleDownDelaySeconds?: number;
@@ -114,7 +144,8 @@ export interface RolloutSpec {
   /** RFC 3339. */
   restartAt?: string;
   rollbackWindow?: { revisions?: number };
-  analysis?: JsonObject;
+  /** History limits for AnalysisRuns (default 5 each). */
+  analysis?: { successfulRunHistoryLimit?: number; unsuccessfulRunHistoryLimit?: number };
   strategy?: {
     canary?: CanaryStrategy;
     /** Typed loosely until the blue-green engine exists. */
@@ -155,10 +186,17 @@ export interface TrafficWeights {
   verified?: boolean;
 }
 
+/** RolloutAnalysisRunStatus: the run a Rollout currently waits on, with its phase. */
+export interface RolloutAnalysisRunStatus {
+  name: string;
+  status: AnalysisPhase | '';
+  message?: string;
+}
+
 export interface CanaryStatus {
   weights?: TrafficWeights;
-  currentStepAnalysisRunStatus?: JsonObject;
-  currentBackgroundAnalysisRunStatus?: JsonObject;
+  currentStepAnalysisRunStatus?: RolloutAnalysisRunStatus;
+  currentBackgroundAnalysisRunStatus?: RolloutAnalysisRunStatus;
   currentExperiment?: string;
   stablePingPong?: string;
 }
@@ -261,6 +299,18 @@ export interface Observed {
    * name collision before creating (`<rollout>-<hash>` taken) and bump `status.collisionCount`.
    */
   foreignReplicaSetNames?: string[];
+  /**
+   * The AnalysisRuns controlled by this Rollout (ownerReferences, like ReplicaSets). Only read when
+   * the Rollout uses analysis; omit otherwise.
+   */
+  analysisRuns?: AnalysisRun[];
+  /**
+   * The AnalysisTemplates (by name, in the Rollout's namespace) and ClusterAnalysisTemplates the
+   * Rollout's analyses reference, nested references included (see collectTemplateNames);
+   * `undefined` for a name means the shell looked and it does not exist (→ InvalidSpec).
+   */
+  analysisTemplates?: Record<string, AnalysisTemplate | undefined>;
+  clusterAnalysisTemplates?: Record<string, AnalysisTemplate | undefined>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -288,6 +338,15 @@ export type Action =
   | { kind: 'patchRolloutAnnotations'; annotations: Record<string, string> }
   /** Evict the pod (policy/v1 Eviction, so PodDisruptionBudgets apply); for `spec.restartAt`. */
   | { kind: 'evictPod'; name: string }
+  /**
+   * Create the AnalysisRun exactly as given (name, labels, owner reference included). The name is
+   * free among the runs the engine observed; an AlreadyExists from a stale cache is retried later.
+   */
+  | { kind: 'createAnalysisRun'; analysisRun: AnalysisRun }
+  /** Set `spec.terminate: true` on a running AnalysisRun (its measurements stop, it completes). */
+  | { kind: 'terminateAnalysisRun'; name: string }
+  /** Delete an AnalysisRun beyond the history limits; gone already is fine. */
+  | { kind: 'deleteAnalysisRun'; name: string }
   /**
    * A Kubernetes Event on the Rollout. Emitted only on a change, so the shell can record each
    * one as is (the API server's own aggregation handles repeats).

@@ -3,25 +3,20 @@
 // `The Rollout "<name>" is invalid: <field>: <kind>: <detail>`, in k8s field.Error format.
 //
 // DEVIATIONS: field paths name `spec.strategy.canary.…` (Argo drops `canary` from the path);
-// what this engine cannot run yet (analysis, experiment, setHeaderRoute, setMirrorRoute and
-// plugin steps, background analysis, trafficRouting, workloadRef) is reported as
+// what this engine cannot run yet (experiment, setHeaderRoute, setMirrorRoute and
+// plugin steps, trafficRouting, workloadRef) is reported as
 // "Unsupported value" instead of being half-executed.
 import type { CanaryStep, Observed, Rollout } from './types.ts';
 import { parsePercent, scaledValue, specReplicas } from './replica-math.ts';
 import { durationSeconds } from './time.ts';
 import { selectorMatches } from './labels.ts';
+import { invalid, required, unsupported, type FieldError } from './field-error.ts';
+import { validateReferencedAnalyses } from './analysis/validate-rollout-analysis.ts';
 
-export interface FieldError {
-  field: string;
-  message: string;
-}
-
-const invalid = (field: string, value: unknown, detail: string): FieldError => ({ field, message: `${field}: Invalid value: ${JSON.stringify(value)}: ${detail}` });
-const required = (field: string, detail: string): FieldError => ({ field, message: `${field}: Required value: ${detail}` });
-const unsupported = (field: string, detail: string): FieldError => ({ field, message: `${field}: Unsupported value: ${detail}` });
+export type { FieldError } from './field-error.ts';
 
 const STEP_TYPES = ['setWeight', 'pause', 'setCanaryScale', 'analysis', 'experiment', 'setHeaderRoute', 'setMirrorRoute', 'plugin'] as const;
-const NOT_YET_SUPPORTED = new Set(['analysis', 'experiment', 'setHeaderRoute', 'setMirrorRoute', 'plugin']);
+const NOT_YET_SUPPORTED = new Set(['experiment', 'setHeaderRoute', 'setMirrorRoute', 'plugin']);
 const InvalidStepMessage = 'Step must have one of the following set: experiment, setWeight, setCanaryScale or pause';
 
 function isIntOrPercent(v: unknown): boolean {
@@ -115,7 +110,6 @@ export function validateRollout(rollout: Rollout, observed: Observed): FieldErro
   } else if (canary.scaleDownDelaySeconds !== undefined && canary.dynamicStableScale) {
     out.push(invalid('spec.strategy.canary.dynamicStableScale', true, 'Canary dynamicStableScale cannot be used with scaleDownDelaySeconds'));
   }
-  if (canary.analysis) out.push(unsupported('spec.strategy.canary.analysis', 'background analysis is not supported by Sluice yet'));
   (canary.steps ?? []).forEach((step, i) => validateStep(rollout, step ?? {}, `spec.strategy.canary.steps[${i}]`, out));
 
   // Referenced resources (ValidateRolloutReferencedResources): the named Services must exist.
@@ -123,6 +117,8 @@ export function validateRollout(rollout: Rollout, observed: Observed): FieldErro
     const name = canary[key];
     if (name && observed.services[name] === undefined) out.push(invalid(`spec.strategy.canary.${key}`, name, `services "${name}" not found`));
   }
+  // Only when the spec itself is valid: the analyses' templates must exist and make valid runs.
+  if (out.length === 0) out.push(...validateReferencedAnalyses(rollout, observed));
   return out;
 }
 

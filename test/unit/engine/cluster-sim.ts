@@ -3,6 +3,7 @@
 import type { Action, Decision, Observed, Rollout, ReplicaSet } from '../../../src/engine/types.ts';
 import { decide } from '../../../src/engine/decide.ts';
 import { formatTime } from '../../../src/engine/time.ts';
+import type { AnalysisPhase, AnalysisRun } from '../../../src/engine/analysis/types.ts';
 
 export interface Sim {
   rollout: Rollout;
@@ -54,11 +55,41 @@ export function apply(sim: Sim, actions: Action[]): void {
         break;
       case 'evictPod':
         break;
+      case 'createAnalysisRun': {
+        const runs = (sim.observed.analysisRuns ??= []);
+        if (runs.some((r) => r.metadata?.name === a.analysisRun.metadata?.name)) throw new Error(`AnalysisRun ${a.analysisRun.metadata?.name} exists`);
+        const run = JSON.parse(JSON.stringify(a.analysisRun)) as AnalysisRun;
+        run.metadata = { ...run.metadata, creationTimestamp: formatTime(sim.now) };
+        runs.push(run);
+        break;
+      }
+      case 'terminateAnalysisRun': {
+        // The analysis controller's answer to terminate: a run not yet completed ends Successful.
+        const run = findRun(sim, a.name);
+        run.spec.terminate = true;
+        if (!['Successful', 'Failed', 'Error', 'Inconclusive'].includes(run.status?.phase ?? '')) run.status = { ...run.status, phase: 'Successful', message: 'Run Terminated' };
+        break;
+      }
+      case 'deleteAnalysisRun':
+        sim.observed.analysisRuns = (sim.observed.analysisRuns ?? []).filter((r) => r.metadata?.name !== a.name);
+        break;
       case 'recordEvent':
         sim.events.push(`${a.reason}: ${a.message}`);
         break;
     }
   }
+}
+
+export function findRun(sim: Sim, name: string): AnalysisRun {
+  const run = (sim.observed.analysisRuns ?? []).find((r) => r.metadata?.name === name);
+  if (!run) throw new Error(`no AnalysisRun ${name}`);
+  return run;
+}
+
+/** Plays the analysis controller: the run reaches `phase` (with `message`). */
+export function setRunPhase(sim: Sim, name: string, phase: AnalysisPhase, message?: string): void {
+  const run = findRun(sim, name);
+  run.status = { ...run.status, phase, ...(message ? { message } : {}) };
 }
 
 function find(sim: Sim, name: string): ReplicaSet {
