@@ -17,6 +17,7 @@ export interface ExecuteResult {
 export async function executeActions(actions: Action[], rollout: Rollout, deps: { cluster: Cluster; events: EventSink }): Promise<ExecuteResult> {
   const ns = rollout.metadata.namespace ?? 'default';
   const rs = (name: string) => ({ apiVersion: 'apps/v1', kind: 'ReplicaSet', namespace: ns, name });
+  const analysisRun = (name: string) => ({ apiVersion: 'argoproj.io/v1alpha1', kind: 'AnalysisRun', namespace: ns, name });
   const result: ExecuteResult = {};
   for (const action of actions) {
     switch (action.kind) {
@@ -53,6 +54,21 @@ export async function executeActions(actions: Action[], rollout: Rollout, deps: 
           // A PodDisruptionBudget said not now (429): the next reconcile tries again.
           if (apiStatusOf(err) !== 429) throw err;
         }
+        break;
+      case 'createAnalysisRun':
+        // An AlreadyExists means our cache was behind (the name is free among the runs we saw):
+        // the error makes the reconcile retry once the cache has caught up.
+        await deps.cluster.create(action.analysisRun as unknown as KubeObject);
+        break;
+      case 'terminateAnalysisRun':
+        try {
+          await deps.cluster.patch(analysisRun(action.name), { spec: { terminate: true } });
+        } catch (err) {
+          if (apiStatusOf(err) !== 404) throw err;
+        }
+        break;
+      case 'deleteAnalysisRun':
+        await deps.cluster.delete(analysisRun(action.name));
         break;
       case 'recordEvent':
         // Not awaited: Events are for people and notifications, never for the next decision, and

@@ -3,12 +3,25 @@
 import type { KubeObject } from '../ports/cluster.ts';
 import type { ObjectCache } from '../ports/object-cache.ts';
 import type { Observed, Pod, ReplicaSet, Rollout, Service } from '../engine/types.ts';
+import type { AnalysisRun, AnalysisTemplate } from '../engine/analysis/types.ts';
+import { lookupReferencedTemplates, usesAnalysis } from '../engine/analysis/rollout-analysis.ts';
 
 export interface RolloutCaches {
   rollouts: ObjectCache;
   replicaSets: ObjectCache;
   services: ObjectCache;
   pods: ObjectCache;
+  /** Optional so that a cluster without the analysis CRDs still runs plain canaries. */
+  analysisRuns?: ObjectCache;
+  analysisTemplates?: ObjectCache;
+  clusterAnalysisTemplates?: ObjectCache;
+}
+
+/** Names of the AnalysisRuns the Rollout's status says it waits on. */
+export function analysisRunNamesInStatus(rollout: Rollout): string[] {
+  const c = rollout.status?.canary;
+  const bg = rollout.status?.blueGreen as { prePromotionAnalysisRunStatus?: { name?: string }; postPromotionAnalysisRunStatus?: { name?: string } } | undefined;
+  return [c?.currentStepAnalysisRunStatus?.name, c?.currentBackgroundAnalysisRunStatus?.name, bg?.prePromotionAnalysisRunStatus?.name, bg?.postPromotionAnalysisRunStatus?.name].filter((n): n is string => !!n);
 }
 
 export function controllerOf(obj: KubeObject): { kind: string; name: string; uid: string } | undefined {
@@ -42,6 +55,16 @@ export function observeRollout(rollout: Rollout, caches: RolloutCaches, now: Dat
   const services: Record<string, Service | undefined> = {};
   for (const name of serviceNamesOf(rollout)) services[name] = caches.services.get(name, ns) as unknown as Service | undefined;
   const observed: Observed = { replicaSets: owned as unknown as ReplicaSet[], services, foreignReplicaSetNames: foreign };
+  if (caches.analysisRuns && (usesAnalysis(rollout) || analysisRunNamesInStatus(rollout).length > 0)) {
+    observed.analysisRuns = caches.analysisRuns.list(ns).filter((ar) => controllerOf(ar)?.uid === uid) as unknown as AnalysisRun[];
+    const templates = caches.analysisTemplates;
+    const clusterTemplates = caches.clusterAnalysisTemplates;
+    Object.assign(observed, lookupReferencedTemplates(
+      rollout,
+      (name) => templates?.get(name, ns) as unknown as AnalysisTemplate | undefined,
+      (name) => clusterTemplates?.get(name) as unknown as AnalysisTemplate | undefined,
+    ));
+  }
   if (rollout.spec.restartAt) {
     const minReady = rollout.spec.minReadySeconds ?? 0;
     observed.pods = caches.pods

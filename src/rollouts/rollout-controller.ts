@@ -10,7 +10,10 @@ import { decide } from '../engine/decide.ts';
 import { statusMergePatch } from '../engine/status-patch.ts';
 import type { Rollout } from '../engine/types.ts';
 import { KeyedQueue } from './keyed-queue.ts';
-import { controllerOf, observeRollout, serviceNamesOf, type RolloutCaches } from './observe-rollout.ts';
+import { analysisRunNamesInStatus, controllerOf, observeRollout, serviceNamesOf, type RolloutCaches } from './observe-rollout.ts';
+import type { AnalysisRun } from '../engine/analysis/types.ts';
+import type { Observed } from '../engine/types.ts';
+import { usesAnalysis } from '../engine/analysis/rollout-analysis.ts';
 import { executeActions } from './execute-actions.ts';
 
 export interface RolloutControllerMetrics {
@@ -64,7 +67,9 @@ export function createRolloutController(deps: RolloutControllerDeps): RolloutCon
     const started = Date.now();
     try {
       const at = now();
-      const decision = decide(structuredClone(rollout), observeRollout(rollout, caches, at), at);
+      const observed = observeRollout(rollout, caches, at);
+      await addRunsMissingFromCache(rollout, observed);
+      const decision = decide(structuredClone(rollout), observed, at);
       const stale = new Set([obj.metadata?.resourceVersion ?? '']);
       const executed = await executeActions(decision.actions, rollout, { cluster, events: deps.events });
       let latest: KubeObject = obj;
@@ -88,6 +93,18 @@ export function createRolloutController(deps: RolloutControllerDeps): RolloutCon
     }
   };
 
+  // A run we created and named in the status may not be in the watch cache yet; without it the
+  // engine would think the run is missing and create another (Argo's getAnalysisRunsForRollout).
+  const addRunsMissingFromCache = async (rollout: Rollout, observed: Observed): Promise<void> => {
+    if (!observed.analysisRuns) return;
+    const have = new Set(observed.analysisRuns.map((r) => r.metadata?.name));
+    for (const name of analysisRunNamesInStatus(rollout)) {
+      if (have.has(name)) continue;
+      const run = await cluster.get({ apiVersion: 'argoproj.io/v1alpha1', kind: 'AnalysisRun', namespace: rollout.metadata.namespace, name });
+      if (run && controllerOf(run)?.uid === rollout.metadata.uid) observed.analysisRuns.push(run as unknown as AnalysisRun);
+    }
+  };
+
   const queue = new KeyedQueue({
     workers: deps.workers ?? 10,
     process: reconcile,
@@ -102,6 +119,16 @@ export function createRolloutController(deps: RolloutControllerDeps): RolloutCon
   const enqueueOwnerOfPod = (pod: KubeObject) => {
     const owner = controllerOf(pod);
     if (owner?.kind === 'ReplicaSet') enqueueOwnerOfReplicaSet(caches.replicaSets.get(owner.name, pod.metadata?.namespace));
+  };
+  const enqueueOwnerOfRun = (run: KubeObject) => {
+    const owner = controllerOf(run);
+    if (owner?.kind === 'Rollout') queue.add(keyOf(run.metadata?.namespace, owner.name));
+  };
+  // A template that appears or changes may unblock (or invalidate) the Rollouts that use analysis.
+  const enqueueAnalysisUsers = (template: KubeObject) => {
+    for (const ro of caches.rollouts.list(template.metadata?.namespace)) {
+      if (usesAnalysis(ro as unknown as Rollout)) enqueueRollout(ro);
+    }
   };
   const enqueueUsersOfService = (svc: KubeObject) => {
     for (const ro of caches.rollouts.list(svc.metadata?.namespace)) {
@@ -118,6 +145,9 @@ export function createRolloutController(deps: RolloutControllerDeps): RolloutCon
         caches.replicaSets.on(ev, enqueueOwnerOfReplicaSet);
         caches.pods.on(ev, enqueueOwnerOfPod);
         caches.services.on(ev, enqueueUsersOfService);
+        caches.analysisRuns?.on(ev, enqueueOwnerOfRun);
+        caches.analysisTemplates?.on(ev, enqueueAnalysisUsers);
+        caches.clusterAnalysisTemplates?.on(ev, enqueueAnalysisUsers);
       }
     },
     stop: () => queue.stop(),
