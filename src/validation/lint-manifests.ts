@@ -1,7 +1,8 @@
 // `sluice lint`: offline checks of manifests, each problem at `file:line`. The same rendering and
 // CRD-schema validation as sync (render-manifests.ts, validate-manifests.ts), then the Rollout
 // engine's own spec checks (validate-rollout.ts), which is what makes a Rollout InvalidSpec at
-// run time. Kinds other than our five are not judged: without a cluster we cannot know them.
+// run time, and the analysis checks (lint-analysis.ts). Kinds other than our five are not judged:
+// without a cluster we cannot know them.
 //
 // Pure module: no I/O.
 import { renderManifests } from '../sync/render-manifests.ts';
@@ -10,6 +11,7 @@ import type { ManifestError, RenderedObject, SourceFile } from '../sync/manifest
 import { validateRollout } from '../engine/validate-rollout.ts';
 import type { Rollout, Service } from '../engine/types.ts';
 import type { CrdCatalog } from './crd-catalog.ts';
+import { analysisProblems } from './lint-analysis.ts';
 
 export interface LintResult {
   /** Objects rendered from the files (with or without problems). */
@@ -34,9 +36,12 @@ export function lintManifests(files: readonly SourceFile[], catalog: CrdCatalog)
   for (const obj of validated.objects) {
     if (obj.object.kind === 'Rollout' && obj.object.apiVersion === 'argoproj.io/v1alpha1') problems.push(...rolloutProblems(obj));
   }
+  problems.push(...analysisProblems(validated.objects));
   problems.sort((a, b) => (a.file !== b.file ? (a.file < b.file ? -1 : 1) : (a.line ?? 0) - (b.line ?? 0)));
   return { objects: rendered.objects.length, problems };
 }
+
+const ANALYSIS_TEMPLATES_FIELD = /^spec\.strategy\.(canary\.(steps\[\d+\]\.)?analysis|blueGreen\.(pre|post)PromotionAnalysis)\.templates$/;
 
 function rolloutProblems(rendered: RenderedObject): ManifestError[] {
   const rollout = rendered.object as unknown as Rollout;
@@ -45,7 +50,10 @@ function rolloutProblems(rendered: RenderedObject): ManifestError[] {
   for (const name of [rollout.spec?.strategy?.canary?.canaryService, rollout.spec?.strategy?.canary?.stableService]) {
     if (name) services[name] = { metadata: { name }, spec: {} };
   }
-  return validateRollout(rollout, { replicaSets: [], services }).map((e) => ({
+  // The engine checks analysis references against the templates in the cluster, which lint does
+  // not see, so every reference would be "not found"; lint-analysis.ts checks them against the
+  // templates in the input instead.
+  return validateRollout(rollout, { replicaSets: [], services }).filter((e) => !ANALYSIS_TEMPLATES_FIELD.test(e.field)).map((e) => ({
     file: rendered.source.file,
     line: rendered.lineOf(fieldPathSegments(e.field)),
     message: e.message,

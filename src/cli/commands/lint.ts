@@ -1,4 +1,5 @@
-// `sluice lint FILE|DIR`: offline validation of Rollout manifests and our other argoproj.io kinds.
+// `sluice lint FILE|DIR`: offline validation of Rollout manifests and our other argoproj.io kinds,
+// analysis included (src/validation/lint-analysis.ts).
 // Prints `file:line: message` per problem and exits 1, or `N objects OK` and exits 0.
 import type { Command } from 'commander';
 import { loadCrdCatalog } from '../../validation/crd-catalog.ts';
@@ -11,7 +12,7 @@ import { ExitCode } from '../exit-code.ts';
 export function registerLint(program: Command): void {
   program
     .command('lint')
-    .description('check manifests offline: YAML, CRD schemas of the argoproj.io kinds, Rollout spec rules (exit 1 on any problem)')
+    .description('check manifests offline: YAML, CRD schemas of the argoproj.io kinds, Rollout spec rules, analysis templates and runs (exit 1 on any problem)')
     .argument('[path]', 'a YAML file or a directory of them')
     .option('-f, --filename <path>', 'the same as the path argument (kubectl-argo-rollouts spelling)')
     .action(async (pathArg: string | undefined, opts: { filename?: string }) => {
