@@ -2,6 +2,7 @@
 // patches Rollouts (src/rollouts/rollout-commands.ts): the kubectl-argo-rollouts verbs, plus what
 // `get` and `list` show. Errors are typed so each surface maps them to its own codes.
 import type { ReplicaSet, Rollout } from '../engine/types.ts';
+import type { RolloutAnalysisType } from '../engine/analysis/rollout-analysis.ts';
 
 /** A core/v1 Pod as read from the API server; only what the views read is typed. */
 export interface PodObject {
@@ -37,16 +38,58 @@ export interface ContainerStatus {
   };
 }
 
+/** One measurement in an AnalysisRun's status.metricResults[].measurements (oldest first). */
+export interface AnalysisMeasurementObject {
+  phase?: string;
+  /** The provider's result as Argo stores it: a string, e.g. `[0.99]` for a Prometheus vector. */
+  value?: string;
+  message?: string;
+  startedAt?: string;
+  /** Absent while the measurement is still in flight. */
+  finishedAt?: string;
+}
+
+/** status.metricResults[] of an AnalysisRun (Argo's MetricResult); counts are of measurements. */
+export interface AnalysisMetricResultObject {
+  name: string;
+  phase?: string;
+  measurements?: AnalysisMeasurementObject[];
+  message?: string;
+  /** Measurements that completed without Error (successful + failed + inconclusive). */
+  count?: number;
+  successful?: number;
+  failed?: number;
+  inconclusive?: number;
+  error?: number;
+  /** The metric's verdict does not count towards the run's (spec.dryRun matched it). */
+  dryRun?: boolean;
+}
+
+/** The `rollout-type` label the Rollout controller puts on the AnalysisRuns it creates. */
+export type AnalysisRunType = RolloutAnalysisType;
+
 /** An argoproj.io/v1alpha1 AnalysisRun; only what the views read is typed. */
 export interface AnalysisRunObject {
   metadata: {
     name: string;
     namespace?: string;
     creationTimestamp?: string;
+    /** `rollout-type` (an AnalysisRunType) and, for Step runs, `step-index`. */
+    labels?: Record<string, string>;
     annotations?: Record<string, string>;
     ownerReferences?: Array<{ uid: string; controller?: boolean }>;
   };
-  status?: { phase?: string; message?: string };
+  spec?: { metrics?: Array<{ name: string }> };
+  status?: { phase?: string; message?: string; metricResults?: AnalysisMetricResultObject[] };
+}
+
+/** A run the Rollout currently waits on, from status.canary / status.blueGreen `…AnalysisRunStatus`. */
+export interface CurrentAnalysisRun {
+  type: AnalysisRunType;
+  name: string;
+  /** The run's phase as the controller last copied it; Pending when it has not yet. */
+  status: string;
+  message?: string;
 }
 
 /** What `list` and the header of `get` show about one Rollout (kubectl-argo-rollouts' RolloutInfo). */
@@ -67,6 +110,8 @@ export interface RolloutSummary {
   weights?: { canary: number; stable: number };
   images: Array<{ image: string; tags: string[] }>;
   replicas: { desired: number; current: number; updated: number; ready: number; available: number };
+  /** The step and background runs (canary) or pre/post-promotion runs (blue-green) of the current update; absent when none. */
+  currentAnalysisRuns?: CurrentAnalysisRun[];
   createdAt?: string;
 }
 
@@ -97,11 +142,41 @@ export interface ReplicaSetView {
   pods: PodView[];
 }
 
+/** One metric of an AnalysisRun: its verdict so far and its newest measurement. */
+export interface AnalysisMetricView {
+  name: string;
+  /** metricResults[].phase; Pending while the metric has no result yet. */
+  phase: string;
+  message?: string;
+  /** A dry-run metric's verdict does not decide the run. */
+  dryRun: boolean;
+  /** Measurements by verdict; `count` is those that completed without Error. */
+  count: number;
+  successful: number;
+  failed: number;
+  inconclusive: number;
+  error: number;
+  /** The newest measurement; `value` as Argo stores it (a string), absent while none was taken. */
+  latest?: { phase: string; value?: string; message?: string; startedAt?: string; finishedAt?: string };
+}
+
 export interface AnalysisRunView {
   name: string;
   revision: number;
   /** status.phase; Pending before the controller saw it. */
   status: string;
+  message?: string;
+  /** The `rollout-type` label; absent on runs not made by a Rollout controller. */
+  type?: AnalysisRunType;
+  /** The `step-index` label of a Step run: the canary step that started it. */
+  stepIndex?: number;
+  /** Measurements summed over the metrics, as kubectl-argo-rollouts' AnalysisRunInfo counts them. */
+  successful: number;
+  failed: number;
+  inconclusive: number;
+  error: number;
+  /** In spec order; a metric without a result yet is Pending. */
+  metrics: AnalysisMetricView[];
   createdAt?: string;
 }
 

@@ -7,7 +7,19 @@ import { currentSetWeight, currentStepIndex } from '../engine/replica-math.ts';
 import { podTemplateHashOf } from '../engine/pod-template-hash.ts';
 import { revisionOf } from '../engine/replica-sets.ts';
 import { SCALE_DOWN_DEADLINE_ANNOTATION } from '../engine/reconcile-context.ts';
-import type { AnalysisRunObject, AnalysisRunView, PodObject, ReplicaSetView, RolloutSummary, RolloutView } from '../ports/rollout-commands.ts';
+import { ROLLOUT_TYPE_LABEL, STEP_INDEX_LABEL } from '../engine/analysis/rollout-analysis.ts';
+import type {
+  AnalysisMetricResultObject,
+  AnalysisMetricView,
+  AnalysisRunObject,
+  AnalysisRunType,
+  AnalysisRunView,
+  CurrentAnalysisRun,
+  PodObject,
+  ReplicaSetView,
+  RolloutSummary,
+  RolloutView,
+} from '../ports/rollout-commands.ts';
 import { podView } from './pod-view.ts';
 
 /**
@@ -108,15 +120,107 @@ export function replicaSetViews(rollout: Rollout, replicaSets: ReplicaSet[], pod
   return views;
 }
 
+// AnalysisRun status is written by whichever controller runs the analysis and kept by the CRD
+// without a schema (preserve-unknown-fields), so the views read it defensively.
+const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+const tally = (v: unknown): number => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : 0);
+const ANALYSIS_RUN_TYPES: readonly string[] = ['Step', 'Background', 'PrePromotion', 'PostPromotion'] satisfies AnalysisRunType[];
+const runType = (v: unknown): AnalysisRunType | undefined => (typeof v === 'string' && ANALYSIS_RUN_TYPES.includes(v) ? (v as AnalysisRunType) : undefined);
+
+function metricView(name: string, result: AnalysisMetricResultObject | undefined): AnalysisMetricView {
+  const view: AnalysisMetricView = {
+    name,
+    phase: text(result?.phase) ?? 'Pending',
+    dryRun: result?.dryRun === true,
+    count: tally(result?.count),
+    successful: tally(result?.successful),
+    failed: tally(result?.failed),
+    inconclusive: tally(result?.inconclusive),
+    error: tally(result?.error),
+  };
+  const message = text(result?.message);
+  if (message) view.message = message;
+  // Measurements are appended, so the last one is the newest (possibly still in flight).
+  const measurements = Array.isArray(result?.measurements) ? result.measurements : [];
+  const m: unknown = measurements[measurements.length - 1];
+  if (typeof m === 'object' && m !== null) {
+    const raw = m as Record<string, unknown>;
+    const latest: NonNullable<AnalysisMetricView['latest']> = { phase: text(raw.phase) ?? 'Pending' };
+    for (const key of ['value', 'message', 'startedAt', 'finishedAt'] as const) {
+      const v = text(raw[key]);
+      if (v !== undefined) latest[key] = v;
+    }
+    view.latest = latest;
+  }
+  return view;
+}
+
+function metricViews(ar: AnalysisRunObject): AnalysisMetricView[] {
+  const results = (Array.isArray(ar.status?.metricResults) ? ar.status.metricResults : []).filter((r) => typeof r?.name === 'string');
+  const specNames = (Array.isArray(ar.spec?.metrics) ? ar.spec.metrics : []).flatMap((m) => (typeof m?.name === 'string' ? [m.name] : []));
+  // Spec order, so metrics not measured yet show as Pending; then results the spec does not name.
+  const names = [...new Set([...specNames, ...results.map((r) => r.name)])];
+  return names.map((name) => metricView(name, results.find((r) => r.name === name)));
+}
+
+function analysisRunView(ar: AnalysisRunObject): AnalysisRunView {
+  const metrics = metricViews(ar);
+  const sum = (key: 'successful' | 'failed' | 'inconclusive' | 'error') => metrics.reduce((n, m) => n + m[key], 0);
+  const view: AnalysisRunView = {
+    name: ar.metadata.name,
+    revision: revisionOf(ar),
+    status: text(ar.status?.phase) ?? 'Pending',
+    successful: sum('successful'),
+    failed: sum('failed'),
+    inconclusive: sum('inconclusive'),
+    error: sum('error'),
+    metrics,
+  };
+  const message = text(ar.status?.message);
+  if (message) view.message = message;
+  const labels = ar.metadata.labels ?? {};
+  const type = runType(labels[ROLLOUT_TYPE_LABEL]);
+  if (type) view.type = type;
+  const stepIndex = labels[STEP_INDEX_LABEL];
+  if (stepIndex !== undefined && /^\d+$/.test(stepIndex)) view.stepIndex = Number(stepIndex);
+  if (ar.metadata.creationTimestamp) view.createdAt = ar.metadata.creationTimestamp;
+  return view;
+}
+
+/** The Rollout's AnalysisRuns with their metrics: newest revision first, then oldest run first (as Argo's CLI). */
 export function analysisRunViews(rollout: Rollout, analysisRuns: AnalysisRunObject[]): AnalysisRunView[] {
   return analysisRuns
     .filter((ar) => ownedBy(ar, rollout.metadata.uid))
-    .map((ar) => {
-      const view: AnalysisRunView = { name: ar.metadata.name, revision: revisionOf(ar), status: ar.status?.phase || 'Pending' };
-      if (ar.metadata.creationTimestamp) view.createdAt = ar.metadata.creationTimestamp;
-      return view;
-    })
-    .sort((a, b) => b.revision - a.revision || byName(a, b));
+    .map(analysisRunView)
+    .sort((a, b) => {
+      if (a.revision !== b.revision) return b.revision - a.revision;
+      const ta = a.createdAt ?? '';
+      const tb = b.createdAt ?? '';
+      return ta !== tb ? (ta < tb ? -1 : 1) : byName(a, b);
+    });
+}
+
+/** status.canary's step and background runs, status.blueGreen's pre- and post-promotion runs. */
+function currentAnalysisRuns(rollout: Rollout): CurrentAnalysisRun[] {
+  const status = rollout.status ?? {};
+  const sources: Array<[AnalysisRunType, unknown]> = [
+    ['Step', status.canary?.currentStepAnalysisRunStatus],
+    ['Background', status.canary?.currentBackgroundAnalysisRunStatus],
+    ['PrePromotion', status.blueGreen?.prePromotionAnalysisRunStatus],
+    ['PostPromotion', status.blueGreen?.postPromotionAnalysisRunStatus],
+  ];
+  const runs: CurrentAnalysisRun[] = [];
+  for (const [type, value] of sources) {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) continue;
+    const raw = value as Record<string, unknown>;
+    const name = text(raw.name);
+    if (!name) continue;
+    const run: CurrentAnalysisRun = { type, name, status: text(raw.status) ?? 'Pending' };
+    const message = text(raw.message);
+    if (message) run.message = message;
+    runs.push(run);
+  }
+  return runs;
 }
 
 /** Images of the ReplicaSets that still run pods, each with the tags of those ReplicaSets. */
@@ -167,6 +271,8 @@ export function summarizeRollout(rollout: Rollout, views: ReplicaSetView[]): Rol
     const weights = status.canary?.weights;
     if (weights) summary.weights = { canary: weights.canary.weight, stable: weights.stable.weight };
   }
+  const runs = currentAnalysisRuns(rollout);
+  if (runs.length > 0) summary.currentAnalysisRuns = runs;
   if (rollout.metadata.creationTimestamp) summary.createdAt = rollout.metadata.creationTimestamp;
   return summary;
 }

@@ -1,9 +1,11 @@
 // Rollouts and their ReplicaSets as a controller would have left them, written straight to the API
 // server (no controller runs): the Rollout object, then its status through the status subresource,
-// and ReplicaSets owned by it with the revision annotation and pod-template-hash label.
+// ReplicaSets owned by it with the revision annotation and pod-template-hash label, and AnalysisRuns
+// owned by it with Argo's labels and a status written through the status subresource.
 import type { KubeClient } from '../../src/kube/kube-client.ts';
 import type { KubeObject } from '../../src/ports/cluster.ts';
 import type { ReplicaSet, Rollout, RolloutStatus } from '../../src/engine/types.ts';
+import type { AnalysisRunStatus, Metric } from '../../src/engine/analysis/types.ts';
 
 export const ROLLOUT_API = 'argoproj.io/v1alpha1';
 
@@ -61,6 +63,31 @@ export async function createReplicaSet(
       template: { metadata: { labels }, spec: { containers: [{ name: 'app', image: opts.image }] } },
     },
   })) as ReplicaSet & KubeObject;
+}
+
+/** An AnalysisRun the Rollout owns, for revision `revision`, created by a `type` step (labels as Argo sets them); `status` goes through the status subresource. */
+export async function createAnalysisRun(
+  client: KubeClient,
+  rollout: Rollout & KubeObject,
+  opts: { name: string; revision: number; type: 'Step' | 'Background' | 'PrePromotion' | 'PostPromotion'; stepIndex?: number; metrics: Metric[]; status?: AnalysisRunStatus },
+): Promise<KubeObject> {
+  const labels: Record<string, string> = { 'rollout-type': opts.type };
+  if (opts.stepIndex !== undefined) labels['step-index'] = String(opts.stepIndex);
+  const namespace = rollout.metadata.namespace ?? '';
+  let live = await client.create({
+    apiVersion: ROLLOUT_API,
+    kind: 'AnalysisRun',
+    metadata: {
+      name: opts.name,
+      namespace,
+      labels,
+      annotations: { 'rollout.argoproj.io/revision': String(opts.revision) },
+      ownerReferences: [{ apiVersion: ROLLOUT_API, kind: 'Rollout', name: rollout.metadata.name, uid: rollout.metadata.uid ?? '', controller: true, blockOwnerDeletion: true }],
+    },
+    spec: { metrics: opts.metrics },
+  });
+  if (opts.status) live = await client.patchStatus({ apiVersion: ROLLOUT_API, kind: 'AnalysisRun', namespace, name: opts.name }, { status: opts.status });
+  return live;
 }
 
 /** A status at a paused canary step: step 1 of 4 (pause {}), revision 2 canary over a revision 1 stable. */

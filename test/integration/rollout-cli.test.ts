@@ -10,7 +10,8 @@ import { runSluice, SLUICE_BIN } from '../helpers/sluice-process.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { KubeClient } from '../../src/kube/kube-client.ts';
 import type { Rollout } from '../../src/engine/types.ts';
-import { aborted, createReplicaSet, createRollout, healthy, pausedAtStep, rolloutRef } from '../helpers/rollout-objects.ts';
+import { aborted, createAnalysisRun, createReplicaSet, createRollout, healthy, pausedAtStep, rolloutRef } from '../helpers/rollout-objects.ts';
+import type { AnalysisRunView, RolloutSummary } from '../../src/ports/rollout-commands.ts';
 
 const cluster = testCluster();
 const client = new KubeClient(cluster.kubeConfig);
@@ -114,18 +115,45 @@ test('an unknown rollout is one line on stderr and exit 1, for every verb', asyn
   results.forEach((res, i) => assert.deepEqual(res, { code: 1, stdout: '', stderr: `sluice: rollout "nope" not found in namespace "${ns}"\n` }, verbs[i]?.join(' ')));
 });
 
-test('get rollout shows the tree of revisions, ReplicaSets and pods; -o json and -o yaml print the object', async (t) => {
+test('get rollout shows the tree of revisions, ReplicaSets, pods and AnalysisRuns with their metrics; -o json|yaml print the object and its views', async (t) => {
   const ns = await cluster.newNamespace(t, 'cli-get');
-  const ro = await createRollout(client, ns, 'web', { replicas: 1, image: 'nginx:1.26', status: { ...pausedAtStep(), replicas: 2, readyReplicas: 2, availableReplicas: 2 } });
+  const at = `${new Date().toISOString().slice(0, 19)}Z`;
+  const ro = await createRollout(client, ns, 'web', {
+    replicas: 1,
+    image: 'nginx:1.26',
+    status: { ...pausedAtStep(), replicas: 2, readyReplicas: 2, availableReplicas: 2, canary: { currentStepAnalysisRunStatus: { name: 'web-bbbb2-2-1', status: 'Running' } } },
+  });
   await createReplicaSet(client, ro, { hash: 'aaaa1', revision: 1, image: 'nginx:1.25', replicas: 1 });
   await createReplicaSet(client, ro, { hash: 'bbbb2', revision: 2, image: 'nginx:1.26', replicas: 1 });
+  const prometheus = { prometheus: { address: 'http://prometheus.monitoring:9090', query: 'sum(rate(http_requests_total[1m]))' } };
+  await createAnalysisRun(client, ro, {
+    name: 'web-bbbb2-2-1',
+    revision: 2,
+    type: 'Step',
+    stepIndex: 1,
+    metrics: [
+      { name: 'success-rate', interval: '10s', count: 3, successCondition: 'result[0] >= 0.95', provider: prometheus },
+      { name: 'error-rate', successCondition: 'result[0] <= 0.01', provider: prometheus },
+    ],
+    status: {
+      phase: 'Running',
+      startedAt: at,
+      metricResults: [
+        {
+          name: 'success-rate', phase: 'Running', count: 2, successful: 2,
+          measurements: [{ phase: 'Successful', value: '[0.98]', startedAt: at, finishedAt: at }, { phase: 'Successful', value: '[0.99]', startedAt: at, finishedAt: at }],
+        },
+        { name: 'error-rate', phase: 'Failed', dryRun: true, count: 1, failed: 1, measurements: [{ phase: 'Failed', value: '[0.2]', startedAt: at, finishedAt: at }] },
+      ],
+    },
+  });
   // The ReplicaSet controller makes the pods and the node simulator runs them.
   await waitFor('two running pods', async () => (await sluice(ns, 'get', 'rollout', 'web')).stdout.match(/Pod {2,}✔ Running/g)?.length === 2, 30_000, 500);
 
   const res = await sluice(ns, 'get', 'rollout', 'web');
   assert.equal(res.code, 0);
   const lines = res.stdout.split('\n');
-  assert.deepEqual(lines.slice(0, 17), [
+  assert.deepEqual(lines.slice(0, 18), [
     'Name:            web',
     `Namespace:       ${ns}`,
     'Status:          ॥ Paused',
@@ -134,6 +162,7 @@ test('get rollout shows the tree of revisions, ReplicaSets and pods; -o json and
     '  Step:          1/4',
     '  SetWeight:     20',
     '  ActualWeight:  50',
+    'Analysis:        step run web-bbbb2-2-1 ◌ Running',
     'Images:          nginx:1.25 (stable)',
     '                 nginx:1.26 (canary)',
     'Replicas:',
@@ -144,22 +173,34 @@ test('get rollout shows the tree of revisions, ReplicaSets and pods; -o json and
     '  Available:     2',
     '',
   ]);
-  assert.match(lines[17] ?? '', /^NAME +KIND +STATUS +AGE +INFO$/);
-  assert.match(lines[18] ?? '', /^⟳ web +Rollout +॥ Paused +\d+s$/);
-  assert.match(lines[19] ?? '', /^├──# revision:2$/);
-  assert.match(lines[20] ?? '', /^│  └──⧉ web-bbbb2 +ReplicaSet +✔ Healthy +\d+s +canary$/);
-  assert.match(lines[21] ?? '', /^│     └──□ web-bbbb2-\w{5} +Pod +✔ Running +\d+s +ready:1\/1$/);
-  assert.match(lines[22] ?? '', /^└──# revision:1$/);
-  assert.match(lines[23] ?? '', /^ {3}└──⧉ web-aaaa1 +ReplicaSet +✔ Healthy +\d+s +stable$/);
-  assert.match(lines[24] ?? '', /^ {6}└──□ web-aaaa1-\w{5} +Pod +✔ Running +\d+s +ready:1\/1$/);
+  const tree = [
+    /^NAME +KIND +STATUS +AGE +INFO$/,
+    /^⟳ web +Rollout +॥ Paused +\d+s$/,
+    /^├──# revision:2$/,
+    /^│  ├──⧉ web-bbbb2 +ReplicaSet +✔ Healthy +\d+s +canary$/,
+    /^│  │  └──□ web-bbbb2-\w{5} +Pod +✔ Running +\d+s +ready:1\/1$/,
+    /^│  └──α web-bbbb2-2-1 +AnalysisRun +◌ Running +\d+s +✔ 2,✖ 1,step:1$/,
+    /^│     ├──◇ success-rate +Metric +◌ Running +\d+s +✔ \[0\.99\] \(2\/2\)$/,
+    /^│     └──◇ error-rate +Metric +✖ Failed +\d+s +\[0\.2\] \(0\/1\) dry-run$/,
+    /^└──# revision:1$/,
+    /^ {3}└──⧉ web-aaaa1 +ReplicaSet +✔ Healthy +\d+s +stable$/,
+    /^ {6}└──□ web-aaaa1-\w{5} +Pod +✔ Running +\d+s +ready:1\/1$/,
+  ];
+  tree.forEach((re, i) => assert.match(lines[18 + i] ?? '', re));
   assert.doesNotMatch(res.stdout, /\u001b\[/, 'no colour when stdout is not a terminal');
 
   const json = await sluice(ns, 'get', 'rollout', 'web', '-o', 'json');
   assert.equal(json.code, 0);
-  const obj = JSON.parse(json.stdout) as Rollout;
-  assert.deepEqual([obj.kind, obj.metadata.name, obj.status?.currentStepIndex], ['Rollout', 'web', 1]);
+  const doc = JSON.parse(json.stdout) as { rollout: Rollout; summary: RolloutSummary; replicaSets: unknown[]; analysisRuns: AnalysisRunView[] };
+  assert.deepEqual(Object.keys(doc), ['rollout', 'summary', 'replicaSets', 'analysisRuns'], 'the keys of the API document');
+  assert.deepEqual([doc.rollout.kind, doc.rollout.metadata.name, doc.rollout.status?.currentStepIndex], ['Rollout', 'web', 1]);
+  assert.deepEqual(doc.summary.currentAnalysisRuns, [{ type: 'Step', name: 'web-bbbb2-2-1', status: 'Running' }]);
+  assert.deepEqual(doc.analysisRuns.map((r) => [r.name, r.type, r.stepIndex, r.successful, r.failed, r.metrics.map((m) => [m.name, m.phase, m.latest?.value, m.dryRun])]), [
+    ['web-bbbb2-2-1', 'Step', 1, 2, 1, [['success-rate', 'Running', '[0.99]', false], ['error-rate', 'Failed', '[0.2]', true]]],
+  ]);
   const yaml = await sluice(ns, 'get', 'rollout', 'web', '-o', 'yaml');
-  assert.match(yaml.stdout, /^apiVersion: argoproj.io\/v1alpha1\nkind: Rollout\n/);
+  assert.match(yaml.stdout, /^rollout:\n {2}apiVersion: argoproj.io\/v1alpha1\n {2}kind: Rollout\n/);
+  assert.match(yaml.stdout, /\n {4}metrics:\n {6}- name: success-rate\n {8}phase: Running\n/);
   assert.equal((await sluice(ns, 'get', 'rollout', 'web', '-o', 'xml')).code, 2);
 });
 

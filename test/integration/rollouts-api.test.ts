@@ -14,7 +14,7 @@ import { createLogger } from '../../src/observability/logger.ts';
 import { createRolloutCommands } from '../../src/rollouts/rollout-commands.ts';
 import type { Cluster } from '../../src/ports/cluster.ts';
 import type { Rollout } from '../../src/engine/types.ts';
-import { aborted, createReplicaSet, createRollout, healthy, pausedAtStep, rolloutRef } from '../helpers/rollout-objects.ts';
+import { aborted, createAnalysisRun, createReplicaSet, createRollout, healthy, pausedAtStep, rolloutRef } from '../helpers/rollout-objects.ts';
 
 const cluster = testCluster();
 const client = new KubeClient(cluster.kubeConfig);
@@ -142,11 +142,27 @@ test('a bad body is 400: wrong types, unknown keys, missing fields', async (t) =
   assert.equal((await read(ns, 'web')).status?.abort, undefined, 'nothing was patched');
 });
 
-test('GET lists summaries and shows one Rollout with its ReplicaSets and pods', async (t) => {
+test('GET lists summaries and shows one Rollout with its ReplicaSets, pods and AnalysisRuns with their metrics', async (t) => {
   const ns = await cluster.newNamespace(t, 'api-get');
-  const ro = await createRollout(client, ns, 'web', { replicas: 1, image: 'nginx:1.26', status: pausedAtStep() });
+  const background = { currentBackgroundAnalysisRunStatus: { name: 'web-bbbb2-2', status: 'Running' as const } };
+  const ro = await createRollout(client, ns, 'web', { replicas: 1, image: 'nginx:1.26', status: { ...pausedAtStep(), canary: background } });
   await createReplicaSet(client, ro, { hash: 'aaaa1', revision: 1, image: 'nginx:1.25' });
   await createReplicaSet(client, ro, { hash: 'bbbb2', revision: 2, image: 'nginx:1.26' });
+  const at = `${new Date().toISOString().slice(0, 19)}Z`;
+  const refused = 'Post "http://prometheus.monitoring:9090/api/v1/query": dial tcp: connect: connection refused';
+  await createAnalysisRun(client, ro, {
+    name: 'web-bbbb2-2',
+    revision: 2,
+    type: 'Background',
+    metrics: [{ name: 'p95-latency', interval: '1m', successCondition: 'result[0] < 0.25', provider: { prometheus: { address: 'http://prometheus.monitoring:9090', query: 'p95' } } }],
+    status: {
+      phase: 'Running',
+      metricResults: [{
+        name: 'p95-latency', phase: 'Running', count: 1, successful: 1, error: 1,
+        measurements: [{ phase: 'Successful', value: '[0.18]', startedAt: at, finishedAt: at }, { phase: 'Error', message: refused, startedAt: at, finishedAt: at }],
+      }],
+    },
+  });
   await createRollout(client, ns, 'api', { status: healthy() });
   await createRollout(client, ns, 'bad', { status: aborted() });
   const api = app(t);
@@ -178,6 +194,18 @@ test('GET lists summaries and shows one Rollout with its ReplicaSets and pods', 
       ['web-aaaa1', 1, ['stable'], []],
     ],
   );
+  assert.deepEqual(body.summary.currentAnalysisRuns, [{ type: 'Background', name: 'web-bbbb2-2', status: 'Running' }]);
+  assert.deepEqual(body.analysisRuns, [{
+    name: 'web-bbbb2-2', revision: 2, status: 'Running', type: 'Background', createdAt: body.analysisRuns[0]?.createdAt,
+    successful: 1, failed: 0, inconclusive: 0, error: 1,
+    metrics: [{
+      name: 'p95-latency', phase: 'Running', dryRun: false, count: 1, successful: 1, failed: 0, inconclusive: 0, error: 1,
+      latest: { phase: 'Error', message: refused, startedAt: at, finishedAt: at },
+    }],
+  }]);
+  assert.match(body.analysisRuns[0]?.createdAt ?? '', /^\d{4}-\d\d-\d\dT/);
+  // The list keeps its summaries; the current run rides along only where the Rollout has one.
+  assert.deepEqual(rollouts.map((r) => (r.currentAnalysisRuns as Array<{ name: string }> | undefined)?.map((a) => a.name)), [undefined, undefined, ['web-bbbb2-2']]);
 });
 
 test('a concurrent change between read and patch is retried, not overwritten: promote advances exactly one step', async (t) => {

@@ -1,5 +1,6 @@
 // What `get rollout` and `list rollouts` show, from fixture objects: the view (phase, weights,
-// ReplicaSet and pod statuses), the tree and table text, with and without colour.
+// ReplicaSet and pod statuses, AnalysisRuns and their metrics), the tree and table text, with and
+// without colour.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -18,9 +19,12 @@ interface Fixture {
   pods: PodObject[];
   analysisRuns: AnalysisRunObject[];
 }
-const fixture = parse(readFileSync(new URL('../fixtures/rollout-view/canary-paused.yaml', import.meta.url), 'utf8')) as Fixture;
+const load = (name: string) => parse(readFileSync(new URL(`../fixtures/rollout-view/${name}`, import.meta.url), 'utf8')) as Fixture;
+const fixture = load('canary-paused.yaml');
+const analysis = load('canary-analysis.yaml');
 const now = new Date('2025-01-01T01:00:00Z');
 const view = () => describeRollout(fixture.rollout, fixture.replicaSets, fixture.pods, fixture.analysisRuns);
+const analysisView = () => describeRollout(analysis.rollout, analysis.replicaSets, analysis.pods, analysis.analysisRuns);
 
 test('get rollout renders the header and the revision → ReplicaSet → pod tree like kubectl-argo-rollouts', () => {
   assert.equal(renderRolloutTree(view(), { now, color: false }), [
@@ -66,6 +70,132 @@ test('colour marks icons and tags only, and does not disturb the column alignmen
   assert.match(coloured, /shop\/web:2 \(\u001b\[33mcanary\u001b\[0m\)/);
   assert.match(coloured, /\u001b\[31m✖\u001b\[0m CrashLoopBackOff/);
   assert.match(coloured, /⧉ \u001b\[32mweb-6b4d7c9f55\u001b\[0m {11}ReplicaSet/);
+});
+
+test('get rollout shows the current analysis runs in the header and each metric under its AnalysisRun', () => {
+  const lines = renderRolloutTree(analysisView(), { now, color: false }).split('\n');
+  assert.deepEqual(lines.slice(5, 11), [
+    '  Step:          1/4',
+    '  SetWeight:     25',
+    '  ActualWeight:  20',
+    'Analysis:        step run api-5d8f7c6b9a-2-1 ◌ Running',
+    '                 background run api-5d8f7c6b9a-2 ◌ Running',
+    'Images:          shop/api:1 (stable)',
+  ]);
+  assert.deepEqual(lines.slice(lines.indexOf('') + 1), [
+    'NAME                        KIND         STATUS         AGE   INFO',
+    '⟳ api                       Rollout      ◌ Progressing  24h',
+    '├──# revision:2',
+    '│  ├──⧉ api-5d8f7c6b9a      ReplicaSet   ✔ Healthy      4m    canary',
+    '│  ├──α api-5d8f7c6b9a-2    AnalysisRun  ◌ Running      3m    ✔ 1,⚠ 1,background',
+    '│  │  └──◇ latency-slo      Metric       ◌ Running      119s  ⚠ (1/1) errors:1 Post "http://prometheus.monitoring:9090/api/v1/query": dial tcp 10.0.0.7:9090: connect: connection refused',
+    '│  └──α api-5d8f7c6b9a-2-1  AnalysisRun  ◌ Running      2m    ✔ 4,✖ 2,step:1',
+    '│     ├──◇ success-rate     Metric       ✔ Successful   60s   [0.99] (3/3)',
+    '│     ├──◇ error-rate       Metric       ◌ Running      90s   ✖ [0.031] (1/2)',
+    '│     ├──◇ cpu-saturation   Metric       ✖ Failed       2m    [0.93] (0/1) dry-run',
+    '│     └──◇ p99-latency      Metric       ◷ Pending',
+    '└──# revision:1',
+    '   ├──⧉ api-7b6c5d4e3f      ReplicaSet   ✔ Healthy      24h   stable',
+    '   └──α api-7b6c5d4e3f-1-1  AnalysisRun  ✔ Successful   23h   ✔ 1,step:1',
+    '      └──◇ success-rate     Metric       ✔ Successful   23h   [0.995] (1/1)',
+    '',
+  ]);
+  const coloured = renderRolloutTree(analysisView(), { now, color: true });
+  assert.equal(coloured.replace(/\u001b\[\d+m/g, ''), renderRolloutTree(analysisView(), { now, color: false }));
+  assert.match(coloured, /\u001b\[32m✔\u001b\[0m 4,\u001b\[31m✖\u001b\[0m 2,step:1\n/);
+  assert.match(coloured, /\u001b\[31m✖\u001b\[0m \[0\.031\] \(1\/2\)\n/);
+});
+
+test("the views carry each run's type, counts and each metric's verdict and latest measurement", () => {
+  const v = analysisView();
+  assert.deepEqual(v.summary.currentAnalysisRuns, [
+    { type: 'Step', name: 'api-5d8f7c6b9a-2-1', status: 'Running' },
+    { type: 'Background', name: 'api-5d8f7c6b9a-2', status: 'Running' },
+  ]);
+  // Newest revision first; within one, the older run (the background one) first.
+  assert.deepEqual(v.analysisRuns.map((r) => [r.name, r.revision, r.type, r.stepIndex]), [
+    ['api-5d8f7c6b9a-2', 2, 'Background', undefined],
+    ['api-5d8f7c6b9a-2-1', 2, 'Step', 1],
+    ['api-7b6c5d4e3f-1-1', 1, 'Step', 1],
+  ]);
+  const step = v.analysisRuns[1];
+  assert.deepEqual({ ...step, metrics: undefined }, {
+    name: 'api-5d8f7c6b9a-2-1', revision: 2, status: 'Running', type: 'Step', stepIndex: 1, createdAt: '2025-01-01T00:58:00Z',
+    successful: 4, failed: 2, inconclusive: 0, error: 0, metrics: undefined,
+  });
+  assert.deepEqual(step?.metrics, [
+    {
+      name: 'success-rate', phase: 'Successful', dryRun: false, count: 3, successful: 3, failed: 0, inconclusive: 0, error: 0,
+      latest: { phase: 'Successful', value: '[0.99]', startedAt: '2025-01-01T00:59:00Z', finishedAt: '2025-01-01T00:59:00Z' },
+    },
+    {
+      name: 'error-rate', phase: 'Running', dryRun: false, count: 2, successful: 1, failed: 1, inconclusive: 0, error: 0,
+      latest: { phase: 'Failed', value: '[0.031]', startedAt: '2025-01-01T00:58:30Z', finishedAt: '2025-01-01T00:58:30Z' },
+    },
+    {
+      name: 'cpu-saturation', phase: 'Failed', dryRun: true, count: 1, successful: 0, failed: 1, inconclusive: 0, error: 0,
+      latest: { phase: 'Failed', value: '[0.93]', startedAt: '2025-01-01T00:58:00Z', finishedAt: '2025-01-01T00:58:00Z' },
+    },
+    { name: 'p99-latency', phase: 'Pending', dryRun: false, count: 0, successful: 0, failed: 0, inconclusive: 0, error: 0 },
+  ]);
+  assert.deepEqual(v.analysisRuns[0]?.metrics[0]?.latest, {
+    phase: 'Error',
+    message: 'Post "http://prometheus.monitoring:9090/api/v1/query": dial tcp 10.0.0.7:9090: connect: connection refused',
+    startedAt: '2025-01-01T00:58:00Z',
+    finishedAt: '2025-01-01T00:58:01Z',
+  });
+  // A run nobody has looked at yet, and one from another controller without our labels.
+  assert.deepEqual(view().analysisRuns, [
+    { name: 'web-7c9f6d4bb8-3-1', revision: 3, status: 'Successful', createdAt: '2025-01-01T00:57:00Z', successful: 0, failed: 0, inconclusive: 0, error: 0, metrics: [] },
+  ]);
+  assert.equal(view().summary.currentAnalysisRuns, undefined);
+});
+
+test('blue-green pre- and post-promotion runs show in the header; a failed run shows its message', () => {
+  const ro = structuredClone(analysis.rollout);
+  ro.spec.strategy = { blueGreen: { activeService: 'api', previewService: 'api-preview' } };
+  ro.status = {
+    ...ro.status,
+    blueGreen: {
+      prePromotionAnalysisRunStatus: { name: 'api-5d8f7c6b9a-2-pre', status: 'Successful' },
+      postPromotionAnalysisRunStatus: { name: 'api-5d8f7c6b9a-2-post', status: 'Failed', message: 'Metric "error-rate" assessed Failed due to failed (2) > failureLimit (1)' },
+    },
+    canary: {},
+  };
+  const v = describeRollout(ro, analysis.replicaSets, [], []);
+  assert.deepEqual(v.summary.currentAnalysisRuns?.map((r) => r.type), ['PrePromotion', 'PostPromotion']);
+  const header = renderRolloutTree(v, { now, color: false }).split('\n');
+  assert.deepEqual(header.slice(4, 7), [
+    'Strategy:        BlueGreen',
+    'Analysis:        pre-promotion run api-5d8f7c6b9a-2-pre ✔ Successful',
+    '                 post-promotion run api-5d8f7c6b9a-2-post ✖ Failed (Metric "error-rate" assessed Failed due to failed (2) > failureLimit (1))',
+  ]);
+});
+
+test('AnalysisRun status is read defensively: odd shapes give Pending and zeros, never a throw', () => {
+  const run = {
+    metadata: { name: 'odd', labels: { 'rollout-type': 'Experiment', 'step-index': 'two' }, ownerReferences: [{ uid: 'api-uid' }] },
+    spec: { metrics: [{ name: 'a' }, { notAName: true }] },
+    status: {
+      phase: '',
+      message: 'template "x" not found',
+      metricResults: [
+        { name: 'a', phase: 'Running', count: -1, successful: '3', measurements: [{ phase: 'Successful', value: 42 }] },
+        { name: 'b', measurements: 'none' },
+        { phase: 'Failed' },
+      ],
+    },
+  } as unknown as AnalysisRunObject;
+  const [v] = describeRollout(analysis.rollout, [], [], [run]).analysisRuns;
+  assert.deepEqual(v, {
+    name: 'odd', revision: 0, status: 'Pending', message: 'template "x" not found', successful: 0, failed: 0, inconclusive: 0, error: 0,
+    metrics: [
+      { name: 'a', phase: 'Running', dryRun: false, count: 0, successful: 0, failed: 0, inconclusive: 0, error: 0, latest: { phase: 'Successful' } },
+      { name: 'b', phase: 'Pending', dryRun: false, count: 0, successful: 0, failed: 0, inconclusive: 0, error: 0 },
+    ],
+  });
+  const rows = renderRolloutTree(describeRollout(analysis.rollout, [], [], [run]), { now, color: false }).split('\n');
+  assert.ok(rows.some((l) => /α odd +AnalysisRun +◷ Pending +<unknown> +template "x" not found$/.test(l)), rows.join('\n'));
 });
 
 test('list rollouts renders the kubectl-argo-rollouts table; -A adds NAMESPACE', () => {

@@ -1,5 +1,6 @@
 // `sluice get rollout NAME [-w] [--no-color] [-o json|yaml]`: the Rollout as a tree of revisions,
-// ReplicaSets and pods (like `kubectl argo rollouts get rollout`), or the object itself.
+// ReplicaSets, pods and AnalysisRuns with their metrics (like `kubectl argo rollouts get rollout`),
+// or, with -o, the document GET /api/v1/namespaces/:ns/rollouts/:name answers: the object and its views.
 import { Option, type Command } from 'commander';
 import { stringify } from 'yaml';
 import { addClusterOptions, withCluster, type ClusterOptions } from '../cluster-options.ts';
@@ -24,15 +25,19 @@ export function registerGetRollout(program: Command): void {
     .argument('<name>', 'Rollout name')
     .option('-w, --watch', 'keep showing live updates until Ctrl-C')
     .option('--no-color', 'do not colourise the output')
-    .addOption(new Option('-o, --output <format>', 'print the Rollout object instead of the tree').choices(['json', 'yaml']));
+    .addOption(new Option('-o, --output <format>', 'print the Rollout object with its summary, ReplicaSets and AnalysisRuns instead of the tree').choices(['json', 'yaml']));
   addClusterOptions(rollout).action(async (name: string, opts: GetOptions) => {
     const tty = process.stdout.isTTY === true;
     const color = opts.color && tty && process.env.TERM !== 'dumb';
     await withCluster(opts, async ({ commands, namespace }) => {
       const render = async () => {
         const details = await commands.get(namespace, name);
-        if (opts.output === 'json') return { key: JSON.stringify(details.rollout), text: `${JSON.stringify(details.rollout, null, 2)}\n` };
-        if (opts.output === 'yaml') return { key: JSON.stringify(details.rollout), text: stringify(details.rollout) };
+        if (opts.output) {
+          // The same keys as the HTTP API's rollout document, so scripts can use either.
+          const doc = { rollout: details.rollout, ...details.view };
+          const key = JSON.stringify(doc);
+          return { key, text: opts.output === 'json' ? `${JSON.stringify(doc, null, 2)}\n` : stringify(doc) };
+        }
         // Ages change every second; the view without the clock tells a real change.
         return { key: JSON.stringify(details.view), text: renderRolloutTree(details.view, { now: new Date(), color }) };
       };

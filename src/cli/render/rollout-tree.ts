@@ -1,9 +1,9 @@
 // `sluice get rollout` as text, laid out like `kubectl argo rollouts get rollout`: a header of
-// facts, then the Rollout → revisions → ReplicaSets (and AnalysisRuns) → pods tree. Pure.
-import type { ReplicaSetView, RolloutView } from '../../ports/rollout-commands.ts';
+// facts, then the Rollout → revisions → ReplicaSets → pods (and AnalysisRuns → metrics) tree. Pure.
+import type { AnalysisMetricView, AnalysisRunType, AnalysisRunView, ReplicaSetView, RolloutView } from '../../ports/rollout-commands.ts';
 import { alignColumns } from './text-columns.ts';
 import { age, humanDuration } from './human-duration.ts';
-import { TREE_ICON, analysisRunIcon, paint, podIcon, replicaSetIcon, rolloutIcon } from './status-icons.ts';
+import { ICON, TREE_ICON, analysisRunIcon, paint, podIcon, replicaSetIcon, rolloutIcon } from './status-icons.ts';
 
 export interface RenderOptions {
   now: Date;
@@ -29,6 +29,11 @@ export function renderRolloutHeader(view: RolloutView, { color }: RenderOptions)
     lines.push(fact('  SetWeight:', s.setWeight ?? ''));
     lines.push(fact('  ActualWeight:', s.actualWeight ?? ''));
   }
+  (s.currentAnalysisRuns ?? []).forEach((run, i) => {
+    const icon = analysisRunIcon(run.status);
+    const message = run.message ? ` (${oneLine(run.message)})` : '';
+    lines.push(fact(i === 0 ? 'Analysis:' : '', `${RUN_TYPE_WORD[run.type]} run ${run.name} ${paint(icon, icon, color)} ${run.status}${message}`));
+  });
   s.images.forEach((img, i) => {
     const tags = img.tags.length ? ` (${img.tags.map((t) => paint(t, t, color)).join(', ')})` : '';
     lines.push(fact(i === 0 ? 'Images:' : '', `${img.image}${tags}`));
@@ -40,6 +45,53 @@ export function renderRolloutHeader(view: RolloutView, { color }: RenderOptions)
   lines.push(fact('  Ready:', s.replicas.ready));
   lines.push(fact('  Available:', s.replicas.available));
   return lines;
+}
+
+const RUN_TYPE_WORD: Record<AnalysisRunType, string> = { Step: 'step', Background: 'background', PrePromotion: 'pre-promotion', PostPromotion: 'post-promotion' };
+
+/** Values and messages come from providers and may span lines; a tree row must not. */
+const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim();
+
+/** The run's row and one row per metric: `name  Metric  ✔ Successful  age  [0.99] (3/3)`. */
+function analysisRunRows(run: AnalysisRunView, prefix: string, childPrefix: string, opts: RenderOptions): string[][] {
+  const { color, now } = opts;
+  // kubectl-argo-rollouts' counts: measurements by verdict, only those that occurred.
+  const counts: Array<[string, number]> = [[ICON.ok, run.successful], [ICON.bad, run.failed], [ICON.unknown, run.inconclusive], [ICON.warning, run.error]];
+  const info = counts.filter(([, n]) => n > 0).map(([icon, n]) => `${paint(icon, icon, color)} ${n}`);
+  // Which part of the update started the run, which Argo leaves to the name.
+  if (run.type === 'Step') info.push(run.stepIndex === undefined ? 'step' : `step:${run.stepIndex}`);
+  else if (run.type) info.push(RUN_TYPE_WORD[run.type]);
+  const message = run.message ? ` ${oneLine(run.message)}` : '';
+  const icon = analysisRunIcon(run.status);
+  const rows = [[`${prefix}${TREE_ICON.analysisRun} ${run.name}`, 'AnalysisRun', `${paint(icon, icon, color)} ${run.status}`, age(run.createdAt, now), `${info.join(',')}${message}`.trim()]];
+  run.metrics.forEach((metric, i) => {
+    const [metricPrefix] = branch(i === run.metrics.length - 1, childPrefix);
+    const micon = analysisRunIcon(metric.phase);
+    const measuredAt = metric.latest?.finishedAt ?? metric.latest?.startedAt;
+    rows.push([`${metricPrefix}${TREE_ICON.metric} ${metric.name}`, 'Metric', `${paint(micon, micon, color)} ${metric.phase}`, measuredAt ? age(measuredAt, now) : '', metricInfo(metric, color)]);
+  });
+  return rows;
+}
+
+/**
+ * The newest value, successful of counted measurements, errors, dry-run, and the message. The newest
+ * measurement's icon leads when its verdict differs from the metric's (a Running metric whose last
+ * measurement failed), since the STATUS column shows only the metric's.
+ */
+function metricInfo(metric: AnalysisMetricView, color: boolean): string {
+  const info: string[] = [];
+  const latest = metric.latest;
+  if (latest && latest.phase !== metric.phase) {
+    const icon = analysisRunIcon(latest.phase);
+    if (icon.trim()) info.push(paint(icon, icon, color));
+  }
+  if (latest?.value !== undefined) info.push(oneLine(latest.value));
+  if (metric.count > 0) info.push(`(${metric.successful}/${metric.count})`);
+  if (metric.error > 0) info.push(`errors:${metric.error}`);
+  if (metric.dryRun) info.push('dry-run');
+  const message = metric.message ?? latest?.message;
+  if (message) info.push(oneLine(message));
+  return info.join(' ');
 }
 
 function replicaSetRows(rs: ReplicaSetView, prefix: string, childPrefix: string, opts: RenderOptions): string[][] {
@@ -84,9 +136,8 @@ export function renderRolloutTreeRows(view: RolloutView, opts: RenderOptions): s
       rows.push(...replicaSetRows(rs, self, children, opts));
     }
     for (const run of runs) {
-      const [self] = branch(++n === total, revChildren);
-      const aicon = analysisRunIcon(run.status);
-      rows.push([`${self}${TREE_ICON.analysisRun} ${run.name}`, 'AnalysisRun', `${paint(aicon, aicon, color)} ${run.status}`, age(run.createdAt, now), '']);
+      const [self, children] = branch(++n === total, revChildren);
+      rows.push(...analysisRunRows(run, self, children, opts));
     }
   });
   return alignColumns(rows);

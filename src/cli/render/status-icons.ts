@@ -11,7 +11,8 @@ export const ICON = {
   neutral: '•',
 } as const;
 
-export const TREE_ICON = { rollout: '⟳', revision: '#', replicaSet: '⧉', pod: '□', analysisRun: 'α' } as const;
+// Argo has no row for a metric; ◇ is ours.
+export const TREE_ICON = { rollout: '⟳', revision: '#', replicaSet: '⧉', pod: '□', analysisRun: 'α', metric: '◇' } as const;
 
 const RED = '31';
 const GREEN = '32';

@@ -1,7 +1,8 @@
 // The Rollouts API: what `kubectl argo rollouts list|get` show, and its lifecycle verbs.
 //   GET  /api/v1/rollouts                                   all namespaces
 //   GET  /api/v1/namespaces/:ns/rollouts                    summaries (phase, step, weights, replicas)
-//   GET  /api/v1/namespaces/:ns/rollouts/:name              the Rollout, its ReplicaSets and pods
+//   GET  /api/v1/namespaces/:ns/rollouts/:name              the Rollout, its ReplicaSets and pods, its
+//                                                           AnalysisRuns with each metric's verdict and latest value
 //   POST /api/v1/namespaces/:ns/rollouts/:name/promote      ?full=true or {"full":true}
 //   POST …/abort, …/retry, …/pause                          no body
 //   POST …/undo {"toRevision":N}, …/restart {"inSeconds":N}, …/set-image {"container","image"}
