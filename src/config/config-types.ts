@@ -29,6 +29,10 @@ export interface SluiceConfig {
     maxFileBytes: number;
     maxRepoBytes: number;
   };
+  analysis: {
+    /** AnalysisRuns reconciled at once. */
+    workers: number;
+  };
   repos: RepoConfig[];
   api: {
     /** Resolved from token, tokenFile or SLUICE_API_TOKEN. Never logged. */

@@ -16,6 +16,9 @@ import { createEventRecorder } from '../kube/event-recorder.ts';
 import { createRolloutController } from '../rollouts/rollout-controller.ts';
 import { createRolloutMetrics } from '../observability/rollout-metrics.ts';
 import { createRolloutCommands } from '../rollouts/rollout-commands.ts';
+import { createAnalysisRunController } from '../analysis/analysis-run-controller.ts';
+import { createAnalysisMetrics } from '../observability/analysis-metrics.ts';
+import { createMetricProviders } from './metric-providers.ts';
 
 export interface RunningService {
   app: FastifyInstance;
@@ -27,8 +30,8 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-// The Rollout controller's caches; all must be synced before Sluice reports ready. ReplicaSets and
-// pods are watched only when they carry the label every Rollout-managed one has.
+// The controllers' caches; all must be synced before Sluice reports ready. ReplicaSets and pods are
+// watched only when they carry the label every Rollout-managed one has.
 const POD_TEMPLATE_HASH_LABEL = 'rollouts-pod-template-hash';
 
 export async function startService(opts: { config: SluiceConfig; logger: Logger; kubeConfig?: KubeConfig }): Promise<RunningService> {
@@ -45,14 +48,25 @@ export async function startService(opts: { config: SluiceConfig; logger: Logger;
     replicaSets: informer('apps/v1', 'ReplicaSet', POD_TEMPLATE_HASH_LABEL),
     services: informer('v1', 'Service'),
     pods: informer('v1', 'Pod', POD_TEMPLATE_HASH_LABEL),
+    analysisRuns: informer('argoproj.io/v1alpha1', 'AnalysisRun'),
   };
   const informers: Informer<KubeObject>[] = Object.values(caches);
+  const events = createEventRecorder({ client, log: logger });
   const rollouts = createRolloutController({
     cluster: client,
     caches,
-    events: createEventRecorder({ client, log: logger }),
+    events,
     log: logger.child({ component: 'rollouts' }),
     metrics: createRolloutMetrics(metrics),
+  });
+  const analysisRuns = createAnalysisRunController({
+    cluster: client,
+    runs: caches.analysisRuns,
+    providers: createMetricProviders({ cluster: client }),
+    events,
+    log: logger.child({ component: 'analysis' }),
+    workers: config.analysis.workers,
+    metrics: createAnalysisMetrics(metrics),
   });
   readiness.add({
     name: 'kubernetes-api',
@@ -81,6 +95,7 @@ export async function startService(opts: { config: SluiceConfig; logger: Logger;
     bodyLimitBytes: config.server.bodyLimitBytes,
   });
   rollouts.start();
+  analysisRuns.start();
   for (const i of informers) i.start();
   let url: string;
   try {
@@ -104,7 +119,7 @@ export async function startService(opts: { config: SluiceConfig; logger: Logger;
         await app.close();
         await gitSync.stop();
         await Promise.all(informers.map((i) => i.stop()));
-        await rollouts.stop();
+        await Promise.all([rollouts.stop(), analysisRuns.stop()]);
         client.close();
         logger.info('sluice stopped');
       })();

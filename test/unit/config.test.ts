@@ -25,6 +25,7 @@ test('a minimal config gets every default from the schema', () => {
     kubernetes: { resyncSeconds: 900 },
     git: {},
     sync: { stateNamespace: 'sluice-system', concurrency: 16, maxFileBytes: 1048576, maxRepoBytes: 67108864 },
+    analysis: { workers: 100 },
     repos: [],
     api: {},
   });
@@ -32,7 +33,7 @@ test('a minimal config gets every default from the schema', () => {
 
 test('an unknown key is named with its file and line, and the allowed keys', () => {
   assert.equal(fail('server:\n  port: 1\n  prot: 2\n'), 'sluice.yaml:3: server.prot: unknown key (allowed: host, port, shutdownTimeoutSeconds, bodyLimitBytes)');
-  assert.equal(fail('server:\n  port: 1\nlogging: {}\n'), 'sluice.yaml:3: logging: unknown key (allowed: server, log, kubernetes, api, git, sync, repos)');
+  assert.equal(fail('server:\n  port: 1\nlogging: {}\n'), 'sluice.yaml:3: logging: unknown key (allowed: server, log, kubernetes, api, git, sync, analysis, repos)');
 });
 
 test('a wrong type names the key, the expected type and what was found', () => {
