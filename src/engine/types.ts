@@ -131,6 +131,38 @@ export interface CanaryStrategy {
   [key: string]: Json | undefined | object;
 }
 
+/** Ephemeral labels and annotations for the pods of the active or preview ReplicaSet. */
+export interface PodTemplateMetadata {
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+export interface BlueGreenStrategy {
+  /** The Service that carries production traffic; switched to the new ReplicaSet at promotion. */
+  activeService: string;
+  /** The Service that points at the new ReplicaSet before promotion (optional). */
+  previewService?: string;
+  /** Pods of the new ReplicaSet before promotion (default: spec.replicas). */
+  previewReplicaCount?: number;
+  /** false: pause with BlueGreenPause before the switch until promoted (default true). */
+  autoPromotionEnabled?: boolean;
+  /** Promote this many seconds after the preview is ready (pausing with BlueGreenPause meanwhile). */
+  autoPromotionSeconds?: number;
+  /** Used by restarts (default 25%). */
+  maxUnavailable?: IntOrString;
+  /** Seconds the previous active ReplicaSet stays up after the switch (default 30). */
+  scaleDownDelaySeconds?: number;
+  /** How many old ReplicaSets may wait out their scale-down delay at once (default: no limit). */
+  scaleDownDelayRevisionLimit?: number;
+  /** Seconds before the preview ReplicaSet is scaled down after an abort (default 30; 0 = never). */
+  abortScaleDownDelaySeconds?: number;
+  prePromotionAnalysis?: RolloutAnalysis;
+  postPromotionAnalysis?: RolloutAnalysis;
+  antiAffinity?: JsonObject;
+  previewMetadata?: PodTemplateMetadata;
+  activeMetadata?: PodTemplateMetadata;
+}
+
 export interface RolloutSpec {
   replicas?: number;
   selector?: LabelSelector;
@@ -148,8 +180,7 @@ export interface RolloutSpec {
   analysis?: { successfulRunHistoryLimit?: number; unsuccessfulRunHistoryLimit?: number };
   strategy?: {
     canary?: CanaryStrategy;
-    /** Typed loosely until the blue-green engine exists. */
-    blueGreen?: JsonObject;
+    blueGreen?: BlueGreenStrategy;
   };
 }
 
@@ -201,6 +232,18 @@ export interface CanaryStatus {
   stablePingPong?: string;
 }
 
+/** status.blueGreen (every field omitempty). */
+export interface BlueGreenStatus {
+  /** The pod-template hash the active Service selects. */
+  activeSelector?: string;
+  /** The pod-template hash the preview Service selects. */
+  previewSelector?: string;
+  /** previewReplicaCount: the preview passed its gates and may scale to full size (a one-way trip-wire). */
+  scaleUpPreviewCheckPoint?: boolean;
+  prePromotionAnalysisRunStatus?: RolloutAnalysisRunStatus;
+  postPromotionAnalysisRunStatus?: RolloutAnalysisRunStatus;
+}
+
 /**
  * RolloutStatus with Go's `omitempty` semantics: a zero value is absent. `canary` and `blueGreen`
  * are always present (Go structs without omitempty), `observedGeneration` is a string.
@@ -221,7 +264,7 @@ export interface RolloutStatus {
   observedGeneration?: string;
   conditions?: RolloutCondition[];
   canary?: CanaryStatus;
-  blueGreen?: JsonObject;
+  blueGreen?: BlueGreenStatus;
   HPAReplicas?: number;
   selector?: string;
   stableRS?: string;
@@ -288,7 +331,8 @@ export interface Observed {
    */
   replicaSets: ReplicaSet[];
   /**
-   * The Services the strategy names (`canaryService`, `stableService`), keyed by name; `undefined`
+   * The Services the strategy names (`canaryService`, `stableService`, `activeService`,
+   * `previewService`), keyed by name; `undefined`
    * means the shell looked and the Service does not exist (→ InvalidSpec, as Argo does).
    */
   services: Record<string, Service | undefined>;
