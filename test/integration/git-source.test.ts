@@ -1,6 +1,7 @@
 // The isomorphic-git source against a real smart-HTTP server: every ref kind, a poll that costs
 // one request when nothing moved, incremental shallow fetches, files read from the object store,
-// symlinks, a cache that survives restarts, and a server that goes away.
+// symlinks, a later commit read after an earlier one, a cache that survives restarts, the cache's
+// fs client, and a server that goes away.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, symlinkSync, rmSync } from 'node:fs';
@@ -8,7 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGitServer, type GitServer } from '../testbed/git-server.ts';
 import { cloneWorkdir, type Workdir } from '../helpers/git-repo.ts';
+import git from 'isomorphic-git';
 import { createIsomorphicGitSource } from '../../src/git/isomorphic-git-source.ts';
+import { gitCacheFs } from '../../src/git/git-cache-fs.ts';
 import { GitUnavailableError } from '../../src/ports/git-source.ts';
 import type { RefSpec } from '../../src/config/config-types.ts';
 
@@ -133,6 +136,54 @@ test('the on-disk cache survives a restart: a new source on the same cache fetch
   const b = source({ branch: 'main' }, { cacheDir });
   assert.deepEqual(await b.ensureCommit(await b.resolve()), { fetched: false });
   assert.equal((await b.readFiles(rev.sha, ['deploy'])).files.length, 4);
+});
+
+test('a later commit read by the same source: changed, added, removed and unchanged files, then the older commit again', async () => {
+  const src = source({ branch: 'main' });
+  const rev1 = await src.resolve();
+  await src.ensureCommit(rev1);
+  const snapshot = async (sha: string) => {
+    const { files, errors } = await src.readFiles(sha, ['deploy', 'other']);
+    return { files: Object.fromEntries(files.map((f) => [f.path, text(f.content)])), errors };
+  };
+  const before = await snapshot(rev1.sha);
+  await work.write('deploy/a.yaml', 'kind: A-changed\n');
+  await work.write('deploy/nested/e.yaml', 'kind: E\n');
+  await work.remove('other/d.yaml');
+  await work.commit('change, add, remove');
+  await work.push();
+  const rev2 = await src.resolve();
+  await src.ensureCommit(rev2);
+  const after = await snapshot(rev2.sha);
+  assert.deepEqual(after.files, {
+    'deploy/a.yaml': 'kind: A-changed\n',
+    'deploy/b.yml': before.files['deploy/b.yml'],
+    'deploy/nested/c.yaml': 'kind: C\n',
+    'deploy/nested/e.yaml': 'kind: E\n',
+  });
+  assert.deepEqual(after.errors, [
+    { file: 'deploy/escape.yaml', message: 'symlink to ../../../etc/passwd.yaml leaves the repository; refused' },
+    { file: 'deploy/linked.yaml', message: 'symlink to ../other/d.yaml points at nothing' },
+    { file: 'other', message: `path does not exist at commit ${rev2.sha.slice(0, 7)}` },
+  ]);
+  assert.deepEqual(await snapshot(rev1.sha), before, 'the older commit reads as before');
+  // Put the tree back for the tests after this one.
+  await work.write('deploy/a.yaml', 'kind: A2\n');
+  await work.remove('deploy/nested/e.yaml');
+  await work.write('other/d.yaml', 'kind: D\n');
+  await work.commit('restore');
+  await work.push();
+});
+
+test("the cache's fs client finds loose objects written through it, also in a new fan-out directory", async () => {
+  const gitdir = mkdtempSync(join(cacheRoot, 'loose-'));
+  await git.init({ fs: gitCacheFs(gitdir), gitdir, bare: true });
+  const fsClient = gitCacheFs(gitdir);
+  const oid = await git.hashBlob({ object: 'kind: Loose\n' }).then((r) => r.oid);
+  await assert.rejects(git.readBlob({ fs: fsClient, gitdir, oid }), /Could not find/);
+  await git.writeBlob({ fs: fsClient, gitdir, blob: Buffer.from('kind: Loose\n') });
+  assert.equal(text((await git.readBlob({ fs: fsClient, gitdir, oid })).blob), 'kind: Loose\n');
+  assert.equal(text((await git.readBlob({ fs: gitCacheFs(gitdir), gitdir, oid })).blob), 'kind: Loose\n', 'a fresh client lists objects/ anew');
 });
 
 test('a server that is down or refuses the credentials gives GitUnavailableError', async () => {
