@@ -15,6 +15,7 @@ import {
   recordMeasurement,
   requeueAfterMs,
   resolveMetric,
+  type AnalysisDecision,
   type AnalysisRun,
   type AnalysisRunStatus,
   type MeasureTask,
@@ -65,6 +66,14 @@ export const DEFAULT_ANALYSIS_WORKERS = 100;
 const keyOf = (obj: KubeObject) => `${obj.metadata?.namespace ?? 'default'}/${obj.metadata?.name ?? ''}`;
 const refOf = (run: AnalysisRun): ObjectRef => ({ apiVersion: 'argoproj.io/v1alpha1', kind: 'AnalysisRun', namespace: run.metadata?.namespace, name: run.metadata?.name ?? '' });
 
+/**
+ * The engine is pure, so if it throws on a run it will throw again: the run ends as Error saying so,
+ * instead of being retried forever.
+ */
+function unevaluable(err: unknown, secrets: readonly string[]): string {
+  return `Analysis could not be evaluated: ${redactText(err instanceof Error ? err.message : String(err), secrets)}`;
+}
+
 /** A run that cannot be measured ends as Error, as Argo ends it when its args do not resolve. */
 function runError(status: AnalysisRunStatus, message: string, now: Date): AnalysisRunStatus {
   return { ...status, phase: 'Error', message, completedAt: status.completedAt ?? formatTime(now) };
@@ -104,11 +113,15 @@ export function createAnalysisRunController(deps: AnalysisRunControllerDeps): An
       }),
     );
     let status = decided;
-    for (const [task, t] of taken) {
-      const options = t.resultMetadata ? { metadata: redactRecord(t.resultMetadata, args.secrets) } : {};
-      status = recordMeasurement({ ...run, status }, task.metric, redactMeasurement(t.measurement, args.secrets), now(), options);
+    try {
+      for (const [task, t] of taken) {
+        const options = t.resultMetadata ? { metadata: redactRecord(t.resultMetadata, args.secrets) } : {};
+        status = recordMeasurement({ ...run, status }, task.metric, redactMeasurement(t.measurement, args.secrets), now(), options);
+      }
+      return { status, requeueAfterMs: requeueAfterMs({ ...run, status }, now()) };
+    } catch (err) {
+      return { status: runError(decided, unevaluable(err, args.secrets), now()) };
     }
-    return { status, requeueAfterMs: requeueAfterMs({ ...run, status }, now()) };
   }
 
   /** ttlStrategy: delete the run once its time is up, or wake up then. */
@@ -129,7 +142,12 @@ export function createAnalysisRunController(deps: AnalysisRunControllerDeps): An
 
   async function reconcileRun(key: string, obj: KubeObject): Promise<void> {
     const run = obj as unknown as AnalysisRun;
-    const decision = decideAnalysisRun(structuredClone(run), now());
+    let decision: AnalysisDecision;
+    try {
+      decision = decideAnalysisRun(structuredClone(run), now());
+    } catch (err) {
+      decision = { status: runError(structuredClone(run.status) ?? {}, unevaluable(err, []), now()), measure: [] };
+    }
     let status = decision.status;
     let requeue = decision.requeueAfterMs;
     if (decision.measure.length > 0) {
