@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { RepoConfig, RefSpec } from '../config/config-types.ts';
 import type { Cluster, KubeObject } from '../ports/cluster.ts';
 import { apiStatusOf } from '../ports/cluster.ts';
-import { GitUnavailableError, type GitSource, type RepoFileError, type ResolvedRevision } from '../ports/git-source.ts';
+import { GitUnavailableError, type GitSource, type RepoFile, type RepoFileError, type ResolvedRevision } from '../ports/git-source.ts';
 import { formatSyncProblem, type RepoStatus, type SyncChange, type SyncReport, type SyncResult } from '../ports/repo-sync.ts';
 import type { CrdCatalog } from '../validation/crd-catalog.ts';
 import { renderManifests, type RenderResult } from './render-manifests.ts';
@@ -59,6 +59,8 @@ export class RepoSyncer {
   private state: RepoStatus;
   private restored = false;
   private lastRender: { sha: string; read: { errors: RepoFileError[] }; rendered: RenderResult } | undefined;
+  /** Each file's last render, by path, with the bytes it was rendered from (see render()). */
+  private fileRenders = new Map<string, { content: Uint8Array; rendered: RenderResult }>();
 
   constructor(deps: RepoSyncerDeps) {
     this.deps = deps;
@@ -231,9 +233,37 @@ export class RepoSyncer {
   private async readAndRender(sha: string): Promise<{ read: { errors: RepoFileError[] }; rendered: RenderResult }> {
     if (this.lastRender?.sha === sha) return this.lastRender;
     const files = await this.deps.git.readFiles(sha, this.deps.repo.paths);
-    const result = { sha, read: { errors: files.errors }, rendered: renderManifests(files.files, this.deps.limits) };
+    const result = { sha, read: { errors: files.errors }, rendered: this.render(files.files) };
     this.lastRender = result;
     return result;
+  }
+
+  /**
+   * renderManifests(files), parsing again only the files whose bytes changed since the last
+   * render: a new commit usually changes a few files of many. Below the total size limit a file's
+   * render depends only on its path, its bytes and the per-file limits, and renderManifests of
+   * all files is the per-file renders in its path order. At or over the total limit, the files
+   * are rendered together as before (which files the limit refuses depends on all of them).
+   */
+  private render(files: RepoFile[]): RenderResult {
+    const limits = this.deps.limits;
+    if (files.reduce((n, f) => n + f.content.byteLength, 0) > limits.maxTotalBytes) {
+      this.fileRenders = new Map();
+      return renderManifests(files, limits);
+    }
+    const next = new Map<string, { content: Uint8Array; rendered: RenderResult }>();
+    const objects: RenderResult['objects'] = [];
+    const errors: RenderResult['errors'] = [];
+    // renderManifests' order: by path, compared by UTF-16 code units.
+    for (const file of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
+      const last = this.fileRenders.get(file.path);
+      const rendered = last && (last.content === file.content || Buffer.compare(last.content, file.content) === 0) ? last.rendered : renderManifests([file], limits);
+      next.set(file.path, { content: file.content, rendered });
+      for (const o of rendered.objects) objects.push(o);
+      for (const e of rendered.errors) errors.push(e);
+    }
+    this.fileRenders = next;
+    return { objects, errors };
   }
 
   /** Which kinds the cluster serves and whether they are namespaced (undefined = unknown kind). */

@@ -18,6 +18,7 @@ import { loadCrdCatalog } from '../../src/validation/crd-catalog.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import type { RepoConfig, RefSpec } from '../../src/config/config-types.ts';
 import type { KubeObject } from '../../src/ports/cluster.ts';
+import type { RenderLimits } from '../../src/sync/manifest-types.ts';
 import type { TestContext } from 'node:test';
 
 const cluster = testCluster();
@@ -40,7 +41,7 @@ after(async () => {
 
 const configMap = (name: string, data: Record<string, string>) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n${Object.entries(data).map(([k, v]) => `  ${k}: "${v}"`).join('\n')}\n`;
 
-interface Fixture { ns: string; work: Workdir; syncer: (extra?: Partial<RepoConfig>) => Promise<RepoSyncer>; get: (name: string) => Promise<(KubeObject & { data?: Record<string, string> }) | undefined> }
+interface Fixture { ns: string; work: Workdir; syncer: (extra?: Partial<RepoConfig>, limits?: Partial<RenderLimits>) => Promise<RepoSyncer>; get: (name: string) => Promise<(KubeObject & { data?: Record<string, string> }) | undefined> }
 
 async function fixture(t: TestContext, files: Record<string, string>, ref: RefSpec = { branch: 'main' }): Promise<Fixture> {
   const ns = await cluster.newNamespace(t, 'sync');
@@ -55,7 +56,7 @@ async function fixture(t: TestContext, files: Record<string, string>, ref: RefSp
   return {
     ns,
     work,
-    async syncer(extra = {}) {
+    async syncer(extra = {}, limits = {}) {
       const repo: RepoConfig = { name: repoName, url: server.repoUrl(repoName), ref, paths: ['deploy'], schedule: '* * * * *', prune: true, namespace: ns, ...extra };
       return new RepoSyncer({
         repo,
@@ -64,7 +65,7 @@ async function fixture(t: TestContext, files: Record<string, string>, ref: RefSp
         crdCatalog,
         stateNamespace: ns,
         concurrency: 8,
-        limits: { maxFileBytes: 1 << 20, maxTotalBytes: 1 << 26, maxAliasCount: 100 },
+        limits: { maxFileBytes: 1 << 20, maxTotalBytes: 1 << 26, maxAliasCount: 100, ...limits },
         log,
       });
     },
@@ -104,6 +105,45 @@ test('a pushed commit is applied; an unchanged re-sync writes nothing; a deleted
   assert.equal(changed?.source, 'deploy/a.yaml:1');
   assert.match(changed?.diff ?? '', /^-  v: "1"$/m);
   assert.match(changed?.diff ?? '', /^\+  v: "2"$/m);
+});
+
+test('a new commit re-renders only the files that changed; the result is that of rendering all of them', async (t) => {
+  const f = await fixture(t, { 'deploy/a.yaml': configMap('a', { v: '1' }), 'deploy/b.yaml': configMap('b', { v: '1' }), 'deploy/c.yaml': configMap('c', { v: '1' }) });
+  const syncer = await f.syncer();
+  assert.deepEqual((await syncer.trigger('test')).lastSync?.objects, { created: 3, changed: 0, unchanged: 0, pruned: 0, failed: 0 });
+  await f.work.write('deploy/a.yaml', configMap('a', { v: '2' }));
+  await f.work.write('deploy/c.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata: [unclosed\n');
+  await f.work.write('deploy/d.yaml', configMap('d', { v: '1' }));
+  await f.work.commit('change a, break c, add d');
+  await f.work.push();
+  const second = (await syncer.trigger('test')).lastSync;
+  assert.equal(second?.result, 'partial');
+  assert.deepEqual(second?.objects, { created: 1, changed: 1, unchanged: 1, pruned: 0, failed: 0 });
+  assert.deepEqual(second?.errors.map((e) => e.file), ['deploy/c.yaml']);
+  // c back to its first bytes (not the last render's), a back to v1.
+  await f.work.write('deploy/a.yaml', configMap('a', { v: '1' }));
+  await f.work.write('deploy/c.yaml', configMap('c', { v: '1' }));
+  await f.work.commit('restore a and c');
+  await f.work.push();
+  const third = (await syncer.trigger('test')).lastSync;
+  assert.equal(third?.result, 'succeeded', JSON.stringify(third?.errors));
+  assert.deepEqual(third?.objects, { created: 0, changed: 1, unchanged: 3, pruned: 0, failed: 0 });
+  assert.equal((await f.get('a'))?.data?.v, '1');
+});
+
+test('over the total size limit the files are refused in path order, as one render of all of them', async (t) => {
+  const f = await fixture(t, { 'deploy/a.yaml': configMap('a', { v: '1' }), 'deploy/b.yaml': configMap('b', { v: '1' }), 'deploy/c.yaml': configMap('c', { v: '1' }) });
+  const size = Buffer.byteLength(configMap('a', { v: '1' }));
+  const syncer = await f.syncer({ prune: false }, { maxTotalBytes: 2 * size });
+  const first = (await syncer.trigger('test')).lastSync;
+  assert.deepEqual(first?.objects, { created: 2, changed: 0, unchanged: 0, pruned: 0, failed: 0 });
+  assert.deepEqual(first?.errors.map((e) => `${e.file}: ${e.message}`), [`deploy/c.yaml: not rendered: the repository's YAML files together exceed the ${2 * size} bytes limit`]);
+  await f.work.remove('deploy/a.yaml');
+  await f.work.commit('remove a');
+  await f.work.push();
+  const second = (await syncer.trigger('test')).lastSync;
+  assert.equal(second?.result, 'succeeded', JSON.stringify(second?.errors));
+  assert.deepEqual(second?.objects, { created: 1, changed: 0, unchanged: 1, pruned: 0, failed: 0 });
 });
 
 test('a live object edited by hand is repaired by the next sync and reported as drift', async (t) => {
