@@ -41,14 +41,17 @@ export async function startService(opts: { config: SluiceConfig; logger: Logger;
   const metrics = createMetricsRegistry();
   const readiness = createReadiness();
 
-  const informer = (apiVersion: string, kind: string, labelSelector?: string) =>
-    createInformer<KubeObject>({ client, apiVersion, kind, labelSelector, namespace: config.kubernetes.namespace, resyncMs: config.kubernetes.resyncSeconds * 1000, log: logger.child({ component: 'informer', kind }) });
+  const informer = (apiVersion: string, kind: string, labelSelector?: string, clusterScoped = false) =>
+    createInformer<KubeObject>({ client, apiVersion, kind, labelSelector, namespace: clusterScoped ? undefined : config.kubernetes.namespace, resyncMs: config.kubernetes.resyncSeconds * 1000, log: logger.child({ component: 'informer', kind }) });
   const caches = {
     rollouts: informer('argoproj.io/v1alpha1', 'Rollout'),
     replicaSets: informer('apps/v1', 'ReplicaSet', POD_TEMPLATE_HASH_LABEL),
     services: informer('v1', 'Service'),
     pods: informer('v1', 'Pod', POD_TEMPLATE_HASH_LABEL),
     analysisRuns: informer('argoproj.io/v1alpha1', 'AnalysisRun'),
+    // The templates Rollouts' analyses reference; ClusterAnalysisTemplates have no namespace.
+    analysisTemplates: informer('argoproj.io/v1alpha1', 'AnalysisTemplate'),
+    clusterAnalysisTemplates: informer('argoproj.io/v1alpha1', 'ClusterAnalysisTemplate', undefined, true),
   };
   const informers: Informer<KubeObject>[] = Object.values(caches);
   const events = createEventRecorder({ client, log: logger });
