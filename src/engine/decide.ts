@@ -1,11 +1,13 @@
 // The engine's entry point: one reconcile of one Rollout, as a pure function
-// (Argo rollout/context.go reconcile): validate → paused conditions → scaling event or strategy.
+// (Argo rollout/context.go reconcile): validate → paused conditions → scaling event or strategy
+// (canary or blue-green).
 import type { Decision, Observed, Rollout, RolloutStatus } from './types.ts';
 import { invalidSpecMessage, validateRollout } from './validate-rollout.ts';
 import { newContext } from './reconcile-context.ts';
 import type { ReconcileContext } from './reconcile-context.ts';
 import * as C from './conditions.ts';
 import { rolloutCanary, syncReplicasOnly } from './canary.ts';
+import { rolloutBlueGreen, syncReplicasOnlyBlueGreen } from './blue-green.ts';
 import { normalizeStatus } from './status.ts';
 import { calculateRolloutPhase } from './phase.ts';
 import { earliest, progressDeadlineRequeue } from './requeue.ts';
@@ -25,14 +27,13 @@ export function decide(rollout: Rollout, observed: Observed, now: Date): Decisio
   const errors = validateRollout(rollout, observed);
   const first = errors[0];
   if (first) return invalidSpec(rollout, invalidSpecMessage(rollout, first), now);
-  if (rollout.spec.strategy?.blueGreen) {
-    // Not yet handled: leave the Rollout exactly as it is.
-    return { status: normalizeStatus(rollout.status ?? {}), actions: [] };
-  }
 
   const ctx = newContext(rollout, observed.replicaSets, now);
   checkPausedConditions(ctx);
-  const status = isScalingEvent(ctx) ? syncReplicasOnly(ctx) : rolloutCanary(ctx, observed);
+  const blueGreen = rollout.spec.strategy?.blueGreen !== undefined;
+  let status: RolloutStatus;
+  if (isScalingEvent(ctx)) status = blueGreen ? syncReplicasOnlyBlueGreen(ctx, observed) : syncReplicasOnly(ctx);
+  else status = blueGreen ? rolloutBlueGreen(ctx, observed) : rolloutCanary(ctx, observed);
   const requeueAfterMs = earliest([...ctx.requeueCandidates, progressDeadlineRequeue(ctx, status)]);
   const decision: Decision = { status, actions: ctx.actions };
   if (requeueAfterMs !== undefined) decision.requeueAfterMs = requeueAfterMs;

@@ -3,6 +3,7 @@
 import type { Rollout, RolloutPhase, RolloutStatus } from './types.ts';
 import { RolloutAbortedReason, TimedOutReason } from './conditions.ts';
 import { parseTime } from './time.ts';
+import { phaseCompleted } from './analysis/decide-analysis-run.ts';
 
 export function calculateRolloutPhase(spec: Rollout['spec'], status: RolloutStatus): { phase: RolloutPhase; message: string } {
   for (const cond of status.conditions ?? []) {
@@ -19,8 +20,18 @@ export function calculateRolloutPhase(spec: Rollout['spec'], status: RolloutStat
   const updated = status.updatedReplicas ?? 0;
   if (updated < replicas) return { phase: 'Progressing', message: 'more replicas need to be updated' };
   if ((status.availableReplicas ?? 0) < updated) return { phase: 'Progressing', message: 'updated replicas are still becoming available' };
+  const blueGreen = spec.strategy?.blueGreen;
   const canary = spec.strategy?.canary;
-  if (canary) {
+  if (blueGreen) {
+    const bg = status.blueGreen ?? {};
+    if (!bg.activeSelector || bg.activeSelector !== status.currentPodHash) return { phase: 'Progressing', message: 'active service cutover pending' };
+    if (!status.stableRS || status.stableRS !== status.currentPodHash) {
+      // Switched, not yet stable: post-promotion analysis still to pass (waitingForBlueGreenPostPromotionAnalysis).
+      const post = bg.postPromotionAnalysisRunStatus;
+      if (blueGreen.postPromotionAnalysis && (!post || !phaseCompleted(post.status))) return { phase: 'Progressing', message: 'waiting for analysis to complete' };
+      return { phase: 'Progressing', message: 'waiting for post-promotion verification to complete' };
+    }
+  } else if (canary) {
     if (!canary.trafficRouting && (status.replicas ?? 0) > updated) return { phase: 'Progressing', message: 'old replicas are pending termination' };
     if (!status.stableRS || status.stableRS !== status.currentPodHash) return { phase: 'Progressing', message: 'waiting for all steps to complete' };
   }

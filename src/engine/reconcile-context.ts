@@ -72,19 +72,22 @@ export function requeueAfter(ctx: ReconcileContext, ms: number): void {
 
 /**
  * scaleReplicaSetAndRecordEvent: sets spec.replicas (and the desired-replicas annotation); records
- * ScalingReplicaSet when the size changes. Returns whether the size changed.
+ * ScalingReplicaSet when the size changes. Returns whether the size changed. A full scale-down
+ * drops the scale-down deadline, unless `keepScaleDownDeadline` (an aborted update keeps it, as
+ * Argo's shouldDelayScaleDownOnAbort does, so the deadline is not set again).
  */
-export function scaleReplicaSet(ctx: ReconcileContext, rs: ReplicaSet, replicas: number): boolean {
+export function scaleReplicaSet(ctx: ReconcileContext, rs: ReplicaSet, replicas: number, opts: { keepScaleDownDeadline?: boolean } = {}): boolean {
   const rolloutReplicas = specReplicas(ctx.rollout);
   const sizeChanged = rsReplicas(rs) !== replicas;
   if (!sizeChanged && !replicasAnnotationNeedsUpdate(rs, rolloutReplicas)) return false;
   const annotations: Record<string, string | null> = { [DESIRED_REPLICAS_ANNOTATION]: String(rolloutReplicas) };
-  if (replicas === 0 && rs.metadata.annotations?.[SCALE_DOWN_DEADLINE_ANNOTATION] !== undefined) annotations[SCALE_DOWN_DEADLINE_ANNOTATION] = null;
+  const dropDeadline = replicas === 0 && !opts.keepScaleDownDeadline;
+  if (dropDeadline && rs.metadata.annotations?.[SCALE_DOWN_DEADLINE_ANNOTATION] !== undefined) annotations[SCALE_DOWN_DEADLINE_ANNOTATION] = null;
   ctx.actions.push({ kind: 'scaleReplicaSet', name: rs.metadata.name, replicas, annotations });
   const from = rsReplicas(rs);
   rs.spec.replicas = replicas;
   const next: Record<string, string> = { ...(rs.metadata.annotations ?? {}), [DESIRED_REPLICAS_ANNOTATION]: String(rolloutReplicas) };
-  if (replicas === 0) delete next[SCALE_DOWN_DEADLINE_ANNOTATION];
+  if (dropDeadline) delete next[SCALE_DOWN_DEADLINE_ANNOTATION];
   rs.metadata.annotations = next;
   if (sizeChanged) {
     recordEvent(ctx, 'Normal', ScalingReplicaSetReason, scalingReplicaSetMessage(from < replicas ? 'up' : 'down', rs.metadata.name, revisionOf(rs), from, replicas));

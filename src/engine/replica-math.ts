@@ -45,9 +45,11 @@ export function maxSurge(rollout: Rollout): number {
   return scaledValue(canary.maxSurge ?? DEFAULT_MAX_SURGE, specReplicas(rollout), true);
 }
 
-/** MaxUnavailable: rounds down, capped at spec.replicas. */
+/** MaxUnavailable: rounds down, capped at spec.replicas (blue-green uses it for restarts only). */
 export function maxUnavailable(rollout: Rollout): number {
   const replicas = specReplicas(rollout);
+  const blueGreen = rollout.spec.strategy?.blueGreen;
+  if (blueGreen && replicas > 0) return Math.min(scaledValue(blueGreen.maxUnavailable ?? DEFAULT_MAX_UNAVAILABLE, replicas, false), replicas);
   const canary = rollout.spec.strategy?.canary;
   if (!canary || replicas === 0) return 0;
   const unavailable = scaledValue(canary.maxUnavailable ?? DEFAULT_MAX_UNAVAILABLE, replicas, false);

@@ -3,7 +3,7 @@
 // utils/annotations/annotations.go).
 import type { ReplicaSet, Rollout } from './types.ts';
 import { POD_TEMPLATE_HASH_LABEL, podTemplateHashOf } from './pod-template-hash.ts';
-import { rsReplicas } from './replica-math.ts';
+import { rsAvailable, rsReplicas, specReplicas } from './replica-math.ts';
 
 export const REVISION_ANNOTATION = 'rollout.argoproj.io/revision';
 export const DESIRED_REPLICAS_ANNOTATION = 'rollout.argoproj.io/desired-replicas';
@@ -93,6 +93,17 @@ export function newReplicaSetAnnotationUpdates(rollout: Rollout, rs: ReplicaSet,
   return updates;
 }
 
+/**
+ * annotations.IsSaturated: the ReplicaSet runs all of spec.replicas, knows it should
+ * (desired-replicas annotation), and every pod is available.
+ */
+export function isSaturated(rollout: Rollout, rs: ReplicaSet | undefined): boolean {
+  if (!rs) return false;
+  const desired = Number.parseInt(rs.metadata.annotations?.[DESIRED_REPLICAS_ANNOTATION] ?? '', 10);
+  const replicas = specReplicas(rollout);
+  return rsReplicas(rs) === replicas && desired === replicas && rsAvailable(rs) === replicas;
+}
+
 /** ReplicasAnnotationsNeedUpdate: desired-replicas differs from spec.replicas. */
 export function replicasAnnotationNeedsUpdate(rs: ReplicaSet, rolloutReplicas: number): boolean {
   return rs.metadata.annotations?.[DESIRED_REPLICAS_ANNOTATION] !== String(rolloutReplicas);
@@ -121,6 +132,12 @@ export function replicaSetsToDelete(rollout: Rollout, otherRSs: ReplicaSet[]): R
     out.push(rs);
   }
   return out;
+}
+
+/** GetReplicaSetByTemplateHash: the ReplicaSet labelled with `hash` (none for an empty hash). */
+export function replicaSetByHash(replicaSets: readonly ReplicaSet[], hash: string | undefined): ReplicaSet | undefined {
+  if (!hash) return undefined;
+  return replicaSets.find((rs) => podTemplateHashOf(rs) === hash);
 }
 
 /** GetStableRS: the ReplicaSet whose hash is status.stableRS. */

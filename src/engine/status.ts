@@ -1,13 +1,13 @@
 // Building the new status: the base fields from the ReplicaSets (Argo rollout/sync.go
 // calculateBaseStatus), the conditions (calculateRolloutConditions), and the final touches before
 // it is written (persistRolloutStatus: pause state, observedGeneration, phase, state-change events).
-import type { ReplicaSet, RolloutStatus } from './types.ts';
+import type { BlueGreenStatus, ReplicaSet, RolloutStatus } from './types.ts';
 import type { ReconcileContext } from './reconcile-context.ts';
 import { recordEvent } from './reconcile-context.ts';
 import * as C from './conditions.ts';
 import { computePodTemplateHash, podTemplateHashOf } from './pod-template-hash.ts';
 import { currentStepIndex } from './replica-math.ts';
-import { revisionOf } from './replica-sets.ts';
+import { isSaturated, replicaSetByHash, revisionOf } from './replica-sets.ts';
 import { calculateRolloutPhase } from './phase.ts';
 import { parseTime } from './time.ts';
 
@@ -40,21 +40,41 @@ function observedGenerationMatches(ctx: ReconcileContext): boolean {
   return ctx.rollout.status?.observedGeneration === String(ctx.rollout.metadata.generation ?? 0);
 }
 
-/** conditions.RolloutHealthy: all replicas updated and available, all steps done, the new RS is stable. */
+/**
+ * conditions.RolloutHealthy: all replicas updated and available, and the strategy done: for a
+ * canary all steps run and the new RS stable with old pods gone; for blue-green the active (and
+ * preview) Service selecting the new RS.
+ */
 export function rolloutHealthy(ctx: ReconcileContext, s: RolloutStatus): boolean {
   const replicas = ctx.rollout.spec.replicas ?? 1;
-  const stepCount = ctx.rollout.spec.strategy?.canary?.steps?.length ?? 0;
-  const executedAllSteps = stepCount > 0 && s.currentStepIndex !== undefined ? s.currentStepIndex === stepCount : true;
-  const currentIsStable = !!s.stableRS && s.stableRS === s.currentPodHash;
-  const oldScaledDown = (s.replicas ?? 0) === replicas;
-  return (s.updatedReplicas ?? 0) === replicas && (s.availableReplicas ?? 0) === replicas && observedGenerationMatches(ctx) && executedAllSteps && currentIsStable && oldScaledDown;
+  let completedStrategy = true;
+  const blueGreen = ctx.rollout.spec.strategy?.blueGreen;
+  if (blueGreen) {
+    const activeDone = s.blueGreen?.activeSelector === s.currentPodHash;
+    const previewDone = !blueGreen.previewService || s.blueGreen?.previewSelector === s.currentPodHash;
+    completedStrategy = activeDone && previewDone;
+  } else {
+    const stepCount = ctx.rollout.spec.strategy?.canary?.steps?.length ?? 0;
+    const executedAllSteps = stepCount > 0 && s.currentStepIndex !== undefined ? s.currentStepIndex === stepCount : true;
+    const currentIsStable = !!s.stableRS && s.stableRS === s.currentPodHash;
+    const oldScaledDown = (s.replicas ?? 0) === replicas;
+    completedStrategy = executedAllSteps && currentIsStable && oldScaledDown;
+  }
+  return (s.updatedReplicas ?? 0) === replicas && (s.availableReplicas ?? 0) === replicas && observedGenerationMatches(ctx) && completedStrategy;
 }
 
 /** conditions.RolloutProgressing: something moved since the previous status. */
-function rolloutProgressing(prev: RolloutStatus, s: RolloutStatus): boolean {
-  const stableChanged = s.stableRS !== prev.stableRS;
-  const stepChanged = s.currentStepIndex !== undefined && prev.currentStepIndex !== undefined && s.currentStepIndex !== prev.currentStepIndex;
-  const stepsHashChanged = s.currentStepHash !== prev.currentStepHash;
+function rolloutProgressing(ctx: ReconcileContext, prev: RolloutStatus, s: RolloutStatus): boolean {
+  let strategyProgress: boolean;
+  if (ctx.rollout.spec.strategy?.blueGreen) {
+    // Blue-green progress is a Service switching, not a stable or step change.
+    strategyProgress = s.blueGreen?.activeSelector !== prev.blueGreen?.activeSelector || s.blueGreen?.previewSelector !== prev.blueGreen?.previewSelector;
+  } else {
+    const stableChanged = s.stableRS !== prev.stableRS;
+    const stepChanged = s.currentStepIndex !== undefined && prev.currentStepIndex !== undefined && s.currentStepIndex !== prev.currentStepIndex;
+    const stepsHashChanged = s.currentStepHash !== prev.currentStepHash;
+    strategyProgress = stableChanged || stepChanged || stepsHashChanged;
+  }
   const oldBefore = (prev.replicas ?? 0) - (prev.updatedReplicas ?? 0);
   const oldNow = (s.replicas ?? 0) - (s.updatedReplicas ?? 0);
   return (
@@ -62,7 +82,7 @@ function rolloutProgressing(prev: RolloutStatus, s: RolloutStatus): boolean {
     oldNow < oldBefore ||
     (s.readyReplicas ?? 0) > (prev.readyReplicas ?? 0) ||
     (s.availableReplicas ?? 0) > (prev.availableReplicas ?? 0) ||
-    stableChanged || stepChanged || stepsHashChanged
+    strategyProgress
   );
 }
 
@@ -122,7 +142,7 @@ export function calculateRolloutConditions(ctx: ReconcileContext, s: RolloutStat
     const rsName = ctx.newRS?.metadata.name;
     if (rolloutHealthy(ctx, s)) {
       C.setCondition(s, C.newCondition('Progressing', 'True', C.NewRSAvailableReason, C.replicaSetCompletedMessage(rsName ?? ''), now));
-    } else if (rolloutProgressing(prev, s) || becameUnhealthy) {
+    } else if (rolloutProgressing(ctx, prev, s) || becameUnhealthy) {
       let reason = C.ReplicaSetUpdatedReason;
       let msg = rsName ? C.replicaSetProgressingMessage(rsName) : C.rolloutProgressingMessage(ctx.rollout.metadata.name);
       if (s.stableRS === s.currentPodHash && becameUnhealthy) {
@@ -147,7 +167,11 @@ export function calculateRolloutConditions(ctx: ReconcileContext, s: RolloutStat
   }
 
   const replicas = ctx.rollout.spec.replicas ?? 1;
-  if (availableReplicas(ctx.allRSs) >= replicas) C.setCondition(s, C.newCondition('Available', 'True', C.AvailableReason, C.AvailableMessage, now));
+  // Blue-green is available when the ReplicaSet behind the active Service is saturated.
+  const available = ctx.rollout.spec.strategy?.blueGreen
+    ? isSaturated(ctx.rollout, replicaSetByHash(ctx.allRSs, s.blueGreen?.activeSelector))
+    : availableReplicas(ctx.allRSs) >= replicas;
+  if (available) C.setCondition(s, C.newCondition('Available', 'True', C.AvailableReason, C.AvailableMessage, now));
   else C.setCondition(s, C.newCondition('Available', 'False', C.AvailableReason, C.NotAvailableMessage, now));
 
   if (s.stableRS && s.stableRS === s.currentPodHash) {
@@ -168,7 +192,12 @@ export function normalizeStatus(s: RolloutStatus): RolloutStatus {
     (out as Record<string, unknown>)[k] = v;
   }
   out.canary = s.canary ?? {};
-  out.blueGreen = s.blueGreen ?? {};
+  // status.blueGreen is always written, its fields are omitempty.
+  const blueGreen: BlueGreenStatus = {};
+  for (const [k, v] of Object.entries(s.blueGreen ?? {}) as Array<[keyof BlueGreenStatus, unknown]>) {
+    if (v !== undefined && v !== null && v !== false && v !== '') (blueGreen as Record<string, unknown>)[k] = v;
+  }
+  out.blueGreen = blueGreen;
   return out;
 }
 

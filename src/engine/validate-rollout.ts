@@ -12,6 +12,7 @@ import { durationSeconds } from './time.ts';
 import { selectorMatches } from './labels.ts';
 import { invalid, required, unsupported, type FieldError } from './field-error.ts';
 import { validateReferencedAnalyses } from './analysis/validate-rollout-analysis.ts';
+import { validateBlueGreen } from './validate-blue-green.ts';
 
 export type { FieldError } from './field-error.ts';
 
@@ -89,7 +90,11 @@ export function validateRollout(rollout: Rollout, observed: Observed): FieldErro
     return out;
   }
   const canary = strategy.canary;
-  if (!canary) return out; // blue-green: validated by its own engine
+  if (!canary) {
+    out.push(...validateBlueGreen(rollout, observed));
+    if (out.length === 0) out.push(...validateReferencedAnalyses(rollout, observed));
+    return out;
+  }
 
   for (const key of ['maxSurge', 'maxUnavailable'] as const) {
     const v = canary[key];
