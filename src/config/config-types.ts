@@ -34,6 +34,7 @@ export interface SluiceConfig {
     workers: number;
   };
   repos: RepoConfig[];
+  webhooks: WebhooksConfig;
   api: {
     /** Resolved from token, tokenFile or SLUICE_API_TOKEN. Never logged. */
     token?: string;
@@ -42,6 +43,47 @@ export interface SluiceConfig {
 }
 
 export type RefSpec = { branch: string; commit?: string } | { tag: string } | { semver: string } | { commit: string; branch?: string } | { head: true };
+
+/** A secret given as an environment variable or a file; the loader puts the value in `secret`. */
+export interface SecretSource {
+  secretEnv?: string;
+  secretFile?: string;
+  /** Resolved by the loader; not enumerable, so never logged or serialised. */
+  secret?: string;
+}
+
+export interface WebhooksConfig {
+  maxBodyBytes: number;
+  github?: SecretSource;
+  gitea?: SecretSource;
+  gitlab?: SecretSource;
+  bitbucket?: SecretSource;
+}
+
+export type GitHostType = 'github' | 'gitlab' | 'gitea';
+
+export interface RepoHostConfig {
+  type: GitHostType;
+  /** Filled in by the loader from the type (and the repo url for Gitea) when not given. */
+  apiUrl: string;
+  /** `owner/name`; filled in by the loader from the repo url when not given. */
+  repository: string;
+  tokenEnv?: string;
+  tokenFile?: string;
+  /** Resolved by the loader; not enumerable, so never logged or serialised. */
+  token?: string;
+  approvers: string[];
+  pullRequests: boolean;
+}
+
+export interface RepoWritebackConfig {
+  branch: string;
+  path: string;
+  batchWindowMs: number;
+  authorName: string;
+  authorEmail: string;
+  maxPushAttempts: number;
+}
 
 export interface RepoConfig {
   name: string;
@@ -57,4 +99,6 @@ export interface RepoConfig {
   namespace: string;
   allowedKinds?: string[];
   allowedNamespaces?: string[];
+  host?: RepoHostConfig;
+  writeback?: RepoWritebackConfig;
 }

@@ -81,6 +81,7 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
   const result = config as unknown as SluiceConfig;
   const at = (path: Path, keyNode = true) => `${source}:${lineOf(doc, lineCounter, path, keyNode)}`;
   checkRepos(result.repos, at, env);
+  checkWebhooks(result, at, env);
   if (result.api.tokenFile && !result.api.token) {
     try {
       result.api.token = readFileSync(result.api.tokenFile, 'utf8').trim();
@@ -229,7 +230,53 @@ function checkRepos(repos: RepoConfig[], at: (path: Path, keyNode?: boolean) => 
       // Not enumerable: the resolved secret never appears when the config is logged or serialised.
       Object.defineProperty(repo, 'auth', { value: { username, password }, enumerable: false });
     }
+    if (repo.host) checkHost(repo, i, at, env);
+    if (repo.writeback && repo.ref && 'branch' in repo.ref && repo.ref.branch === repo.writeback.branch) {
+      throw new ConfigError(`${at(['repos', i, 'writeback', 'branch'], false)}: repos[${i}].writeback.branch: "${repo.writeback.branch}" is the branch Sluice syncs from; status commits need a branch of their own`);
+    }
   });
+}
+
+/** Reads a secret from the environment or a file, for `what` at `path` (exactly one source). */
+function readSecret(src: { env?: string | undefined; file?: string | undefined; envKey: string; fileKey: string }, path: Path, at: (path: Path, keyNode?: boolean) => string, env: NodeJS.ProcessEnv): string {
+  const key = formatKey(path);
+  if ((src.env === undefined) === (src.file === undefined)) throw new ConfigError(`${at(path)}: ${key}: give exactly one of ${src.envKey}, ${src.fileKey}`);
+  if (src.env !== undefined) {
+    const v = env[src.env];
+    if (!v) throw new ConfigError(`${at([...path, src.envKey], false)}: ${key}.${src.envKey}: environment variable ${src.env} is not set`);
+    return v;
+  }
+  try {
+    const v = readFileSync(src.file as string, 'utf8').trim();
+    if (!v) throw new ConfigError(`${at([...path, src.fileKey], false)}: ${key}.${src.fileKey}: ${src.file} is empty`);
+    return v;
+  } catch (e) {
+    if (e instanceof ConfigError) throw e;
+    throw new ConfigError(`${at([...path, src.fileKey], false)}: ${key}.${src.fileKey}: cannot read ${src.file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
+const DEFAULT_API_URLS: Record<string, string> = { github: 'https://api.github.com', gitlab: 'https://gitlab.com/api/v4' };
+
+/** repos[].host: API URL and repository from the clone URL when not given; the token resolved. */
+function checkHost(repo: RepoConfig, i: number, at: (path: Path, keyNode?: boolean) => string, env: NodeJS.ProcessEnv): void {
+  const host = repo.host as NonNullable<RepoConfig['host']>;
+  const url = new URL(repo.url);
+  host.apiUrl = (host.apiUrl ?? DEFAULT_API_URLS[host.type] ?? `${url.origin}/api/v1`).replace(/\/+$/, '');
+  host.repository ??= url.pathname.replace(/^\/+/, '').replace(/\.git$/, '').replace(/\/+$/, '');
+  if (!/^[^/\s]+(\/[^/\s]+)+$/.test(host.repository)) throw new ConfigError(`${at(['repos', i, 'host'])}: repos[${i}].host.repository: "${host.repository}" is not owner/name`);
+  const token = readSecret({ env: host.tokenEnv, file: host.tokenFile, envKey: 'tokenEnv', fileKey: 'tokenFile' }, ['repos', i, 'host'], at, env);
+  Object.defineProperty(host, 'token', { value: token, enumerable: false });
+}
+
+/** webhooks.<host>: each secret resolved (not enumerable). */
+function checkWebhooks(config: SluiceConfig, at: (path: Path, keyNode?: boolean) => string, env: NodeJS.ProcessEnv): void {
+  for (const name of ['github', 'gitea', 'gitlab', 'bitbucket'] as const) {
+    const src = config.webhooks[name];
+    if (!src) continue;
+    const secret = readSecret({ env: src.secretEnv, file: src.secretFile, envKey: 'secretEnv', fileKey: 'secretFile' }, ['webhooks', name], at, env);
+    Object.defineProperty(src, 'secret', { value: secret, enumerable: false });
+  }
 }
 
 function isSemverRange(range: string): boolean {

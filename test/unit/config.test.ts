@@ -27,13 +27,14 @@ test('a minimal config gets every default from the schema', () => {
     sync: { stateNamespace: 'sluice-system', concurrency: 16, maxFileBytes: 1048576, maxRepoBytes: 67108864 },
     analysis: { workers: 100 },
     repos: [],
+    webhooks: { maxBodyBytes: 5242880 },
     api: {},
   });
 });
 
 test('an unknown key is named with its file and line, and the allowed keys', () => {
   assert.equal(fail('server:\n  port: 1\n  prot: 2\n'), 'sluice.yaml:3: server.prot: unknown key (allowed: host, port, shutdownTimeoutSeconds, bodyLimitBytes)');
-  assert.equal(fail('server:\n  port: 1\nlogging: {}\n'), 'sluice.yaml:3: logging: unknown key (allowed: server, log, kubernetes, api, git, sync, analysis, repos)');
+  assert.equal(fail('server:\n  port: 1\nlogging: {}\n'), 'sluice.yaml:3: logging: unknown key (allowed: server, log, kubernetes, api, git, sync, analysis, repos, webhooks)');
 });
 
 test('a wrong type names the key, the expected type and what was found', () => {
@@ -130,4 +131,38 @@ test('credentials come from env or file, are checked at load, and stay out of se
   const f = parseConfig(repo(`    credentials:\n      usernameEnv: GIT_USER\n      tokenFile: ${join(dir, 'tok')}\n`), 's', { GIT_USER: 'me' });
   assert.deepEqual(f.repos[0]?.auth, { username: 'me', password: 'file-token' });
   assert.equal(fail(repo(`    credentials:\n      tokenFile: ${join(dir, 'missing')}\n`)), `sluice.yaml:7: repos[0].credentials.tokenFile: cannot read ${join(dir, 'missing')} (ENOENT)`);
+});
+
+test('repos[].host: API URL and repository from the clone URL, the token resolved and never serialised', () => {
+  const gh = parseConfig(repo('    host:\n      type: github\n      tokenEnv: GH_TOKEN\n'), 's', { GH_TOKEN: 'ghp_secret' });
+  assert.equal(gh.repos[0]?.host?.apiUrl, 'https://api.github.com');
+  assert.equal(gh.repos[0]?.host?.repository, 'org/apps');
+  assert.equal(gh.repos[0]?.host?.token, 'ghp_secret');
+  assert.deepEqual(gh.repos[0]?.host?.approvers, []);
+  assert.equal(gh.repos[0]?.host?.pullRequests, true);
+  assert.ok(!JSON.stringify(gh).includes('ghp_secret'));
+  const gitea = parseConfig(repo('    host:\n      type: gitea\n      tokenEnv: T\n      approvers: [alice]\n'), 's', { T: 'x' });
+  assert.equal(gitea.repos[0]?.host?.apiUrl, 'https://git.example.com/api/v1');
+  assert.equal(fail(repo('    host:\n      type: gitlab\n')), 'sluice.yaml:6: repos[0].host: give exactly one of tokenEnv, tokenFile');
+  assert.equal(fail(repo('    host:\n      type: gitlab\n      tokenEnv: NOPE\n')), 'sluice.yaml:8: repos[0].host.tokenEnv: environment variable NOPE is not set');
+  assert.equal(fail(repo('    host:\n      type: bitbucket\n      tokenEnv: T\n'), { T: 'x' }), 'sluice.yaml:7: repos[0].host.type: must be one of github, gitlab, gitea, got "bitbucket"');
+});
+
+test('repos[].writeback gets its defaults and may not write to the branch it syncs from', () => {
+  const c = parseConfig(repo('    writeback: {}\n'), 's');
+  assert.deepEqual(c.repos[0]?.writeback, { branch: 'sluice-status', path: 'status', batchWindowMs: 2000, authorName: 'Sluice', authorEmail: 'sluice@localhost', maxPushAttempts: 5 });
+  assert.equal(parseConfig(repo(''), 's').repos[0]?.writeback, undefined, 'no writeback unless configured');
+  assert.equal(fail(repo('    ref:\n      branch: main\n    writeback:\n      branch: main\n')), 'sluice.yaml:9: repos[0].writeback.branch: "main" is the branch Sluice syncs from; status commits need a branch of their own');
+});
+
+test('webhooks: a secret per host from env or file, never serialised', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-hook-'));
+  writeFileSync(join(dir, 'gl'), 'gitlab-token\n');
+  const c = parseConfig(`server:\n  port: 1\nwebhooks:\n  github:\n    secretEnv: GH_HOOK\n  gitlab:\n    secretFile: ${join(dir, 'gl')}\n`, 's', { GH_HOOK: 'hook-secret' });
+  assert.equal(c.webhooks.github?.secret, 'hook-secret');
+  assert.equal(c.webhooks.gitlab?.secret, 'gitlab-token');
+  assert.equal(c.webhooks.maxBodyBytes, 5242880);
+  assert.ok(!JSON.stringify(c).includes('hook-secret'));
+  assert.equal(fail('server:\n  port: 1\nwebhooks:\n  gitea:\n    secretEnv: NOPE\n'), 'sluice.yaml:5: webhooks.gitea.secretEnv: environment variable NOPE is not set');
+  assert.equal(fail('server:\n  port: 1\nwebhooks:\n  bitbucket: {}\n'), 'sluice.yaml:4: webhooks.bitbucket: give exactly one of secretEnv, secretFile');
 });
