@@ -1,7 +1,8 @@
-// What `sluice plan` shows for each Rollout found in the files: its step timeline from the engine.
+// What `sluice plan` shows for each Rollout found in the files: its step timeline (canary) or its
+// stages (blue-green) from the engine.
 import type { RenderedObject } from '../sync/manifest-types.ts';
 import type { Rollout } from '../engine/types.ts';
-import { planSteps, type PlannedStep } from '../engine/plan.ts';
+import { planBlueGreen, planSteps, type PlannedBlueGreenStage, type PlannedStep } from '../engine/plan.ts';
 
 export interface RolloutPlan {
   name: string;
@@ -11,6 +12,11 @@ export interface RolloutPlan {
   replicas: number;
   strategy: 'canary' | 'blueGreen' | 'none';
   steps: PlannedStep[];
+  /** Blue-green: preview → gates → switch → scale-down, in order. */
+  stages?: PlannedBlueGreenStage[];
+  /** Blue-green: the Services the stages switch. */
+  activeService?: string;
+  previewService?: string;
 }
 
 export function planRollouts(objects: readonly RenderedObject[]): RolloutPlan[] {
@@ -19,7 +25,7 @@ export function planRollouts(objects: readonly RenderedObject[]): RolloutPlan[] 
     .map((o) => {
       const rollout = o.object as unknown as Rollout;
       const strategy = rollout.spec?.strategy?.canary ? 'canary' : rollout.spec?.strategy?.blueGreen ? 'blueGreen' : 'none';
-      return {
+      const plan: RolloutPlan = {
         name: rollout.metadata.name,
         namespace: rollout.metadata.namespace,
         source: `${o.source.file}:${o.source.line}`,
@@ -27,5 +33,12 @@ export function planRollouts(objects: readonly RenderedObject[]): RolloutPlan[] 
         strategy,
         steps: strategy === 'canary' ? planSteps(rollout) : [],
       };
+      const bg = rollout.spec?.strategy?.blueGreen;
+      if (strategy === 'blueGreen' && bg) {
+        plan.stages = planBlueGreen(rollout);
+        plan.activeService = bg.activeService;
+        if (bg.previewService) plan.previewService = bg.previewService;
+      }
+      return plan;
     });
 }

@@ -17,9 +17,12 @@ const ok = (patch: LifecyclePatch): LifecycleResult => ({ ok: true, patch });
 const fail = (error: string): LifecycleResult => ({ ok: false, error });
 
 /**
- * promote: clear the pause conditions and spec.paused; when nothing is paused (e.g. at a running
- * step), move to the next step; paused on an Inconclusive step analysis, clear and move on. `full`: status.promoteFull, skipping every remaining step (a no-op
- * when already fully promoted).
+ * promote: clear the pause conditions and spec.paused; for a canary when nothing is paused (e.g.
+ * at a running step), move to the next step; paused on an Inconclusive step analysis, clear and
+ * move on. A blue-green Rollout only has its pause cleared (BlueGreenPause: switch now;
+ * InconclusiveAnalysisRun: run the analysis again), as promote.go does. `full`:
+ * status.promoteFull, skipping every remaining step, pause and analysis (a no-op when already
+ * fully promoted).
  */
 export function promote(rollout: Rollout, opts: { full?: boolean } = {}): LifecycleResult {
   const status = rollout.status ?? {};

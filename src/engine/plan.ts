@@ -1,4 +1,5 @@
-// What a canary Rollout will do, step by step, for `sluice plan` and pull-request comments.
+// What a Rollout's update will do, for `sluice plan` and pull-request comments: each canary step,
+// or each blue-green stage.
 import type { Rollout } from './types.ts';
 import { approximateCanaryStableCounts, maxSurge, specReplicas } from './replica-math.ts';
 import { durationSeconds } from './time.ts';
@@ -41,4 +42,42 @@ export function planSteps(rollout: Rollout): PlannedStep[] {
     }
     return planned;
   });
+}
+
+/** One stage of a blue-green update, in order, for `sluice plan`. */
+export interface PlannedBlueGreenStage {
+  index: number;
+  kind: 'preview' | 'prePromotionAnalysis' | 'pause' | 'scaleUpPreview' | 'switch' | 'postPromotionAnalysis' | 'scaleDown';
+  /** Pods of the new and of the previous ReplicaSet during the stage. */
+  newReplicas: number;
+  oldReplicas: number;
+  /** Which ReplicaSet the active Service selects during the stage. */
+  active: 'old' | 'new';
+  /** pause: seconds until automatic promotion, or 'indefinite' (until promoted); scaleDown: the delay in seconds. */
+  wait?: number | 'indefinite';
+  analysisTemplates?: string[];
+}
+
+const templateNames = (analysis: { templates?: Array<{ templateName: string }> } | undefined): string[] =>
+  (analysis?.templates ?? []).flatMap((t) => (typeof t?.templateName === 'string' ? [t.templateName] : []));
+
+/**
+ * What a blue-green update does: the preview comes up, its gates (pre-promotion analysis, a pause),
+ * the switch of the active Service, post-promotion analysis, and the old version scaled down
+ * after scaleDownDelaySeconds. The first deploy skips all of this.
+ */
+export function planBlueGreen(rollout: Rollout): PlannedBlueGreenStage[] {
+  const bg = rollout.spec.strategy?.blueGreen;
+  if (!bg) return [];
+  const replicas = specReplicas(rollout);
+  const preview = Math.min(bg.previewReplicaCount ?? replicas, replicas);
+  const stages: Array<Omit<PlannedBlueGreenStage, 'index'>> = [{ kind: 'preview', newReplicas: preview, oldReplicas: replicas, active: 'old' }];
+  if (bg.prePromotionAnalysis) stages.push({ kind: 'prePromotionAnalysis', newReplicas: preview, oldReplicas: replicas, active: 'old', analysisTemplates: templateNames(bg.prePromotionAnalysis) });
+  if (bg.autoPromotionEnabled === false) stages.push({ kind: 'pause', newReplicas: preview, oldReplicas: replicas, active: 'old', wait: 'indefinite' });
+  else if ((bg.autoPromotionSeconds ?? 0) > 0) stages.push({ kind: 'pause', newReplicas: preview, oldReplicas: replicas, active: 'old', wait: bg.autoPromotionSeconds ?? 0 });
+  if (preview < replicas) stages.push({ kind: 'scaleUpPreview', newReplicas: replicas, oldReplicas: replicas, active: 'old' });
+  stages.push({ kind: 'switch', newReplicas: replicas, oldReplicas: replicas, active: 'new' });
+  if (bg.postPromotionAnalysis) stages.push({ kind: 'postPromotionAnalysis', newReplicas: replicas, oldReplicas: replicas, active: 'new', analysisTemplates: templateNames(bg.postPromotionAnalysis) });
+  stages.push({ kind: 'scaleDown', newReplicas: replicas, oldReplicas: 0, active: 'new', wait: bg.scaleDownDelaySeconds ?? 30 });
+  return stages.map((s, index) => ({ index, ...s }));
 }

@@ -47,7 +47,8 @@ function rolloutProblems(rendered: RenderedObject): ManifestError[] {
   const rollout = rendered.object as unknown as Rollout;
   // The Services a Rollout names live in the cluster, which lint does not see: assume they exist.
   const services: Record<string, Service> = {};
-  for (const name of [rollout.spec?.strategy?.canary?.canaryService, rollout.spec?.strategy?.canary?.stableService]) {
+  const strategy = rollout.spec?.strategy;
+  for (const name of [strategy?.canary?.canaryService, strategy?.canary?.stableService, strategy?.blueGreen?.activeService, strategy?.blueGreen?.previewService]) {
     if (name) services[name] = { metadata: { name }, spec: {} };
   }
   // The engine checks analysis references against the templates in the cluster, which lint does

@@ -40,6 +40,26 @@ spec:
     spec: { containers: [{ name: bg, image: bg:2 }] }
   strategy:
     blueGreen: { activeService: bg }
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata:
+  name: web
+spec:
+  replicas: 4
+  selector: { matchLabels: { app: web } }
+  template:
+    metadata: { labels: { app: web } }
+    spec: { containers: [{ name: web, image: web:2 }] }
+  strategy:
+    blueGreen:
+      activeService: web-active
+      previewService: web-preview
+      previewReplicaCount: 1
+      autoPromotionEnabled: false
+      prePromotionAnalysis: { templates: [{ templateName: smoke }] }
+      postPromotionAnalysis: { templates: [{ templateName: success-rate }, { templateName: latency }] }
+      scaleDownDelaySeconds: 600
 `;
 
 test('the table shows weight, canary and stable pods, pauses and analysis gates per step', () => {
@@ -53,9 +73,38 @@ test('the table shows weight, canary and stable pods, pauses and analysis gates 
     '2     pause      10%     1       9       1h30m  -',
     'after step 2: 100% on 10 new pods, which become stable',
     '',
-    'Rollout bg (api.yaml:20): 1 replica, blue-green: no steps',
+    'Rollout bg (api.yaml:20): 1 replica, blue-green (active bg)',
+    'STAGE  KIND       NEW  OLD  ACTIVE  WAIT       ANALYSIS',
+    '0      preview    1    1    old     -          -',
+    '1      switch     1    1    new     -          -',
+    '2      scaleDown  1    0    new     after 30s  -',
+    'the first deploy goes straight to active',
+    '',
+    'Rollout web (api.yaml:33): 4 replicas, blue-green (active web-active, preview web-preview)',
+    'STAGE  KIND                   NEW  OLD  ACTIVE  WAIT            ANALYSIS',
+    '0      preview                1    4    old     -               -',
+    '1      prePromotionAnalysis   1    4    old     -               smoke',
+    '2      pause                  1    4    old     until promoted  -',
+    '3      scaleUpPreview         4    4    old     -               -',
+    '4      switch                 4    4    new     -               -',
+    '5      postPromotionAnalysis  4    4    new     -               success-rate,latency',
+    '6      scaleDown              4    0    new     after 10m       -',
+    'the first deploy goes straight to active',
     '',
   ].join('\n'));
+});
+
+test('blue-green plan data: automatic promotion after N seconds, no preview Service, immediate scale-down', () => {
+  const { objects } = renderManifests([{ path: 'bg.yaml', content: analysisRollout.replace('blueGreen: { activeService: bg }', 'blueGreen: { activeService: bg, autoPromotionSeconds: 90, scaleDownDelaySeconds: 0 }') }]);
+  const bg = planRollouts(objects).find((p) => p.name === 'bg');
+  assert.deepEqual(bg?.stages?.map((s) => [s.kind, s.active, s.wait]), [
+    ['preview', 'old', undefined],
+    ['pause', 'old', 90],
+    ['switch', 'new', undefined],
+    ['scaleDown', 'new', 0],
+  ]);
+  assert.equal(bg?.previewService, undefined);
+  assert.match(renderPlan(bg ? [bg] : []), /1      pause      1    1    old     promote after 1m30s  -\n.*\n3      scaleDown  1    0    new     at once/);
 });
 
 test('sluice plan prints the table, and -o json the same plan as data', async () => {
