@@ -11,6 +11,8 @@ import type { BlueGreenStrategy, Rollout } from '../../src/engine/types.ts';
 import type { KubeObject } from '../../src/ports/cluster.ts';
 import type { AnalysisRun } from '../../src/engine/analysis/types.ts';
 import { waitFor } from '../helpers/wait-for.ts';
+import { testCluster } from '../helpers/cluster.ts';
+import { runSluice } from '../helpers/sluice-process.ts';
 
 const HASH = 'rollouts-pod-template-hash';
 const DEADLINE = 'scale-down-deadline';
@@ -138,7 +140,17 @@ test('manual promotion: the preview comes up first, BlueGreenPause, promote swit
   assert.deepEqual(await selectors(env), { active: v1, preview: v2 });
   assert.deepEqual(await replicasByHash(env), { [v1]: 2, [v2]: 2 }, 'both versions at full size');
 
-  await operate(env, (ro) => promote(ro));
+  // The CLI shows the blue-green state and promotes as kubectl-argo-rollouts does.
+  const cli = (...args: string[]) => runSluice([...args, '--kubeconfig', testCluster().kubeconfigPath, '-n', env.ns]);
+  const got = await cli('get', 'rollout', 'web', '--no-color');
+  assert.equal(got.code, 0, got.stderr);
+  assert.match(got.stdout, /Status:\s+.*Paused/);
+  assert.match(got.stdout, /Message:\s+BlueGreenPause/);
+  assert.match(got.stdout, /Strategy:\s+BlueGreen/);
+  assert.match(got.stdout, new RegExp(`web-${v2}\\s+ReplicaSet.*preview`));
+  assert.match(got.stdout, new RegExp(`web-${v1}\\s+ReplicaSet.*stable,active`));
+  const promoted = await cli('promote', 'web');
+  assert.deepEqual([promoted.code, promoted.stdout], [0, "rollout 'web' promoted\n"]);
   const done = await env.waitForRollout('web', 'Healthy on v2', (ro) => isHealthy(ro) && ro.status?.stableRS === v2);
   assert.deepEqual(done.status?.blueGreen, { activeSelector: v2, previewSelector: v2 });
   assert.deepEqual(await selectors(env), { active: v2, preview: v2 });
