@@ -107,6 +107,8 @@ export async function apply1000(ctx: BenchContext): Promise<BenchResult> {
       `apply 1,000: Sluice sync.concurrency ${SYNC_CONCURRENCY}; kubectl --field-manager=${FIELD_MANAGER}; namespaces ${nsSluice} (Sluice) and ${nsKubectl} (kubectl).`,
       `apply 1,000: first apply: Sluice git (refs+fetch+read) ${duration(createSluice.phases.gitMs)}, apply ${duration(createSluice.phases.applyMs)}, whole ${duration(createSluice.ms)}; kubectl ${duration(createKubectl)}.`,
       `apply 1,000: changed runs: Sluice whole ${list(changeSluice.map((c) => c.ms))} (git ${list(changeSluice.map((c) => c.phases.gitMs))}, apply ${list(changeSluice.map((c) => c.phases.applyMs))}); kubectl ${list(changeKubectl)}. Median Sluice git phase ${duration(sChangeGit)}.`,
+      // Each run's own ratio: on a shared machine the load drifts between runs, less within one.
+      `apply 1,000: changed runs, each run's whole-sync ratio to its kubectl run: ${changeSluice.map((c, i) => ratio(c.ms, changeKubectl[i] as number)).join(', ')}.`,
     ],
   };
 }

@@ -130,7 +130,7 @@ export async function clone10000(ctx: BenchContext): Promise<BenchResult> {
     ],
     notes: [
       `clone 10,000: bare repository on the server ${bareSize}; Sluice clone pack ${bytes(median(sluicePack))}.`,
-      `clone 10,000: Sluice ensureCommit ${list(sluiceClone)}, readFiles ${list(sluiceRead)}; native --no-checkout ${list(nativeBare)}, with checkout ${list(nativeCheckout)}.`,
+      `clone 10,000: Sluice ensureCommit ${list(sluiceClone)}, readFiles ${list(sluiceRead)}; native --no-checkout ${list(nativeBare)}, with checkout ${list(nativeCheckout)}; each run's clone ratio ${sluiceClone.map((c, i) => ratio(c, nativeBare[i] as number)).join(', ')}.`,
       `clone 10,000: incremental Sluice ${list(sluiceFetch)}, native ${list(nativeFetch)}.`,
     ],
   };
