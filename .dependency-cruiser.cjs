@@ -21,6 +21,13 @@ module.exports = {
       to: { path: `^src/(${ADAPTERS.filter((a) => a !== adapter).join('|')})/` },
     })),
     {
+      name: 'webhooks-talk-through-ports',
+      comment: 'src/webhooks (authenticity, normalisation, push matching) uses ports, config types and libraries; the server and the composition root reach it, never the reverse.',
+      severity: 'error',
+      from: { path: '^src/webhooks/' },
+      to: { path: `^src/(${ADAPTERS.join('|')}|sync|rollouts|analysis|observability)/` },
+    },
+    {
       name: 'ports-are-interfaces',
       comment: 'src/ports holds interfaces and may depend only on the engine and other ports.',
       severity: 'error',
