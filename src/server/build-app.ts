@@ -8,8 +8,10 @@ import { registerHealthRoutes } from './routes/health.ts';
 import { registerMetricsRoute } from './routes/metrics.ts';
 import { registerRepoRoutes } from './routes/repos.ts';
 import { registerRolloutRoutes } from './routes/rollouts.ts';
+import { registerWebhookRoutes } from './routes/webhooks.ts';
 import type { RepoSyncService } from '../ports/repo-sync.ts';
 import type { RolloutCommands } from '../ports/rollout-commands.ts';
+import type { WebhookReceiver } from '../webhooks/receive-delivery.ts';
 
 export interface AppDeps {
   logger: Logger;
@@ -19,6 +21,8 @@ export interface AppDeps {
   repos?: RepoSyncService | undefined;
   /** Rollout lifecycle commands; the rollouts API is served when given. */
   rolloutCommands?: RolloutCommands | undefined;
+  /** Git host webhooks; POST /webhooks/<host> is served when given. */
+  webhooks?: WebhookReceiver | undefined;
   /** Bearer token for write endpoints; without one they answer 403. */
   apiToken?: string | undefined;
   bodyLimitBytes?: number;
@@ -43,5 +47,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   registerMetricsRoute(app, deps);
   if (deps.repos) registerRepoRoutes(app, { repos: deps.repos, apiToken: deps.apiToken });
   if (deps.rolloutCommands) registerRolloutRoutes(app, { rolloutCommands: deps.rolloutCommands, apiToken: deps.apiToken });
+  if (deps.webhooks) registerWebhookRoutes(app, { receiver: deps.webhooks });
   return app;
 }

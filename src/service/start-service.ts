@@ -19,6 +19,9 @@ import { createRolloutCommands } from '../rollouts/rollout-commands.ts';
 import { createAnalysisRunController } from '../analysis/analysis-run-controller.ts';
 import { createAnalysisMetrics } from '../observability/analysis-metrics.ts';
 import { createMetricProviders } from './metric-providers.ts';
+import { createPushHandler } from '../webhooks/push-handler.ts';
+import { createWebhookReceiver } from '../webhooks/receive-delivery.ts';
+import { createWebhookMetrics } from '../observability/webhook-metrics.ts';
 
 export interface RunningService {
   app: FastifyInstance;
@@ -88,12 +91,22 @@ export async function startService(opts: { config: SluiceConfig; logger: Logger;
   });
 
   const gitSync = await createGitSync({ config, cluster: client, registry: metrics, logger });
+  const webhookLog = logger.child({ component: 'webhooks' });
+  const pushes = createPushHandler({ repos: config.repos, repoSync: gitSync.service, log: webhookLog });
+  const webhooks = createWebhookReceiver({
+    config: config.webhooks,
+    handlers: { push: pushes.push },
+    pushMatch: pushes.match,
+    log: webhookLog,
+    metrics: createWebhookMetrics(metrics),
+  });
   const app = buildApp({
     logger,
     metrics,
     readiness,
     repos: gitSync.service,
     rolloutCommands: createRolloutCommands(client, () => new Date()),
+    webhooks,
     apiToken: config.api.token,
     bodyLimitBytes: config.server.bodyLimitBytes,
   });
