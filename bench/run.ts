@@ -24,6 +24,7 @@ import { resync5000 } from './resync-5000.bench.ts';
 import { clone10000 } from './clone-10000.bench.ts';
 import { canary500 } from './canary-500.bench.ts';
 import { healthy2000 } from './healthy-2000.bench.ts';
+import { webhookPush } from './webhook-push.bench.ts';
 
 const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<BenchResult>> = {
   'idle-poll': idlePoll,
@@ -32,6 +33,7 @@ const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<BenchResult>> = 
   'clone-10000': clone10000,
   'canary-500': canary500,
   'healthy-2000': healthy2000,
+  'webhook-push': webhookPush,
 };
 
 const here = dirname(fileURLToPath(import.meta.url));
