@@ -19,6 +19,7 @@ import { createRolloutCommands } from '../rollouts/rollout-commands.ts';
 import { createAnalysisRunController } from '../analysis/analysis-run-controller.ts';
 import { createAnalysisMetrics } from '../observability/analysis-metrics.ts';
 import { createMetricProviders } from './metric-providers.ts';
+import { createStatusWriteback } from './status-writeback.ts';
 import { createPushHandler } from '../webhooks/push-handler.ts';
 import { createWebhookReceiver } from '../webhooks/receive-delivery.ts';
 import { createWebhookMetrics } from '../observability/webhook-metrics.ts';
@@ -91,6 +92,7 @@ export async function startService(opts: { config: SluiceConfig; logger: Logger;
   });
 
   const gitSync = await createGitSync({ config, cluster: client, registry: metrics, logger });
+  const writeback = createStatusWriteback({ config, caches, repos: gitSync.service, registry: metrics, logger });
   const webhookLog = logger.child({ component: 'webhooks' });
   const pushes = createPushHandler({ repos: config.repos, repoSync: gitSync.service, log: webhookLog });
   const webhooks = createWebhookReceiver({
@@ -113,6 +115,8 @@ export async function startService(opts: { config: SluiceConfig; logger: Logger;
   rollouts.start();
   analysisRuns.start();
   for (const i of informers) i.start();
+  // Status files are rendered from these caches: a half-filled cache would commit half a status.
+  void Promise.all([caches.rollouts, caches.replicaSets, caches.analysisRuns].map((i) => i.whenSynced())).then(() => writeback.start());
   let url: string;
   try {
     url = await app.listen({ host: config.server.host, port: config.server.port });
@@ -134,6 +138,7 @@ export async function startService(opts: { config: SluiceConfig; logger: Logger;
       stopping ??= (async () => {
         await app.close();
         await gitSync.stop();
+        await writeback.stop();
         await Promise.all(informers.map((i) => i.stop()));
         await Promise.all([rollouts.stop(), analysisRuns.stop()]);
         client.close();

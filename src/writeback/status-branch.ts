@@ -174,7 +174,8 @@ export function createStatusBranch(opts: StatusBranchOptions): StatusBranch {
           // because the ref moved meanwhile (GitPushError with the server's reason).
           if (code === 'PushRejectedError' || code === 'GitPushError') {
             tip = undefined;
-            return { kind: 'rejected', reason: (err as Error).message.trim() };
+            const reason = code === 'PushRejectedError' ? `not a fast-forward: ${base ?? 'no branch'} is no longer the tip of ${branch}` : (err as Error).message.trim();
+            return { kind: 'rejected', reason };
           }
           throw err;
         }
