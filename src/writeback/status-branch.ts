@@ -42,7 +42,8 @@ export interface StatusBranch {
 }
 
 // Every commit adds loose objects and every fetch a pack to the working cache; isomorphic-git has
-// no gc, so the cache is started afresh (one shallow fetch) after this many commits.
+// no gc, so the cache is started afresh (costing one shallow fetch) when the process starts and
+// after this many commits.
 const FRESH_CACHE_AFTER_COMMITS = 500;
 
 export function createStatusBranch(opts: StatusBranchOptions): StatusBranch {
@@ -59,7 +60,8 @@ export function createStatusBranch(opts: StatusBranchOptions): StatusBranch {
   // The branch's tip as last seen or pushed; undefined = unknown (fetch first), null = no branch.
   let tip: string | null | undefined;
   let headChecked = false;
-  let commitsInCache = 0;
+  // Starts at the limit, so the first call clears what an earlier process left behind.
+  let commitsInCache = FRESH_CACHE_AFTER_COMMITS;
 
   const init = async () => {
     if (initialised) return;

@@ -205,8 +205,12 @@ test('a canary with a web analysis and a pause: Paused with the verdict and its 
   // The deploy branch has only our own commits, and the sync still follows it.
   assert.equal(await runGit(bare, ['rev-parse', 'main']), second);
   assert.deepEqual((await runGit(bare, ['log', '--format=%an', 'main'])).split('\n'), ['Sluice Test', 'Sluice Test']);
-  const repoStatus = (await (await fetch(`${sluice.url}/api/v1/repos/wb-canary`)).json()) as { lastAppliedCommit: string; lastSync: { trigger: string; commit: string } };
+  // A poll after all those status commits resolves the deploy branch and finds nothing to do.
+  const polled = await fetch(`${sluice.url}/api/v1/repos/wb-canary/sync?wait=true`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
+  const repoStatus = (await polled.json()) as { lastAppliedCommit: string; lastSync: { commit: string; objects: { created: number; changed: number; unchanged: number } } };
   assert.equal(repoStatus.lastAppliedCommit, second);
+  assert.equal(repoStatus.lastSync.commit, second);
+  assert.deepEqual([repoStatus.lastSync.objects.created, repoStatus.lastSync.objects.changed, repoStatus.lastSync.objects.unchanged], [0, 0, 4]);
   assert.ok(!(await runGit(bare, ['ls-tree', '-r', '--name-only', 'main'])).includes('status/'), 'no status file on the deploy branch');
 
   const metrics = await (await fetch(`${sluice.url}/metrics`)).text();
