@@ -1,7 +1,7 @@
 // Module boundaries of src/, checked by test/unit/boundaries.test.ts on every test run.
-// The engine is pure; adapters (git, kube, metrics, traffic, server, writeback) talk through ports;
-// only the composition root (src/service, src/cli) wires concrete adapters together.
-const ADAPTERS = ['git', 'kube', 'metrics', 'traffic', 'server', 'writeback'];
+// The engine is pure; adapters (git, kube, metrics, traffic, server, writeback, githost) talk through
+// ports; only the composition root (src/service, src/cli) wires concrete adapters together.
+const ADAPTERS = ['git', 'kube', 'metrics', 'traffic', 'server', 'writeback', 'githost'];
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
