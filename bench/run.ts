@@ -25,6 +25,7 @@ import { clone10000 } from './clone-10000.bench.ts';
 import { canary500 } from './canary-500.bench.ts';
 import { healthy2000 } from './healthy-2000.bench.ts';
 import { webhookPush } from './webhook-push.bench.ts';
+import { analysis1000 } from './analysis-1000.bench.ts';
 
 const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<BenchResult>> = {
   'idle-poll': idlePoll,
@@ -34,6 +35,7 @@ const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<BenchResult>> = 
   'canary-500': canary500,
   'healthy-2000': healthy2000,
   'webhook-push': webhookPush,
+  'analysis-1000': analysis1000,
 };
 
 const here = dirname(fileURLToPath(import.meta.url));

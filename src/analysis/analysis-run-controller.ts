@@ -4,13 +4,19 @@
 // through the metric providers, records them, writes the status once, and asks to be woken when
 // the next measurement (or the run's ttlStrategy deletion) is due. All state lives in the run's
 // status, so a restarted Sluice resumes where the last one stopped.
+//
+// `workers` bounds the runs measuring at once, not the reconciles: a reconcile waiting for its
+// status write (hundreds of milliseconds on a busy API server) must not keep a due run from
+// starting its measurements on time. The queue still runs one reconcile per run at a time.
 import type { Logger } from 'pino';
+import pLimit from 'p-limit';
 import { apiStatusOf, type Cluster, type KubeObject, type ObjectRef } from '../ports/cluster.ts';
 import type { EventSink } from '../ports/event-sink.ts';
 import type { ObjectCache } from '../ports/object-cache.ts';
 import type { AnalysisRunIdentity, MetricProviderRegistry } from '../ports/metric-provider.ts';
 import {
   decideAnalysisRun,
+  nextMeasurementDueAt,
   phaseCompleted,
   recordMeasurement,
   requeueAfterMs,
@@ -26,7 +32,7 @@ import type { RolloutStatus } from '../engine/types.ts';
 import { formatTime } from '../engine/time.ts';
 import { KeyedQueue } from '../rollouts/keyed-queue.ts';
 import { resolveRunArgs } from './resolve-run-args.ts';
-import { takeMeasurement, type TakenMeasurement } from './take-measurement.ts';
+import { providerTypeOf, takeMeasurement, type TakenMeasurement } from './take-measurement.ts';
 import { redactMeasurement, redactRecord, redactText } from './redact-secrets.ts';
 import { createOwnWrites } from './own-writes.ts';
 import { completionEvents } from './analysis-run-events.ts';
@@ -36,6 +42,12 @@ export interface AnalysisRunControllerMetrics {
   reconciled(result: 'success' | 'error', seconds: number): void;
   /** One provider call. */
   measured(provider: string, seconds: number): void;
+  /**
+   * A new measurement started `seconds` after it was due (the engine's nextMeasurementDueAt: the
+   * previous measurement's recorded finishedAt + interval, or startedAt + initialDelay). Not called
+   * for a first measurement without initialDelay, which has no due time, nor for resumes.
+   */
+  measurementStarted?(provider: string, seconds: number): void;
   /** A run this controller moved into a completed phase. */
   completed(phase: string): void;
 }
@@ -48,7 +60,7 @@ export interface AnalysisRunControllerDeps {
   events: EventSink;
   log: Logger;
   now?: () => Date;
-  /** Runs reconciled at once; each reconcile measures all its due metrics at once. */
+  /** Runs measuring at once; each measures all its due metrics at once. Status writes are not counted. */
   workers?: number;
   metrics?: AnalysisRunControllerMetrics;
 }
@@ -84,10 +96,11 @@ export function createAnalysisRunController(deps: AnalysisRunControllerDeps): An
   const { cluster, runs, providers, log } = deps;
   const ownWrites = createOwnWrites();
   const stopping = new AbortController();
+  const measuring = pLimit(deps.workers ?? DEFAULT_ANALYSIS_WORKERS);
   const observe = deps.metrics ? (provider: string, seconds: number) => deps.metrics?.measured(provider, seconds) : undefined;
 
   /** The due measurements, taken at once; the status with them recorded, or the run's Error. */
-  async function measure(run: AnalysisRun, tasks: MeasureTask[], decided: AnalysisRunStatus): Promise<{ status: AnalysisRunStatus; requeueAfterMs?: number | undefined }> {
+  async function measure(run: AnalysisRun, tasks: MeasureTask[], decided: AnalysisRunStatus): Promise<{ status: AnalysisRunStatus; requeueAt?: number | undefined }> {
     const args = await resolveRunArgs(run, cluster);
     if (!args.ok) return { status: runError(decided, `Unable to resolve metric arguments: ${args.error}`, now()) };
     const resolved = new Map<string, Metric>();
@@ -102,9 +115,16 @@ export function createAnalysisRunController(deps: AnalysisRunControllerDeps): An
       tasks.map(async (task): Promise<[MeasureTask, TakenMeasurement]> => {
         const result = decided.metricResults?.find((r) => r.name === task.metric);
         const measurements = result?.measurements ?? [];
+        const metric = resolved.get(task.metric) as Metric;
+        if (task.action === 'run' && deps.metrics?.measurementStarted) {
+          // Due by the status the engine decided from; `run` still has the previous measurement last.
+          const startedAt = now().getTime();
+          const dueAt = nextMeasurementDueAt(run, metric, startedAt);
+          if (dueAt !== undefined) deps.metrics.measurementStarted(providerTypeOf(metric) ?? 'unknown', Math.max(0, startedAt - dueAt) / 1000);
+        }
         const input = {
           task,
-          metric: resolved.get(task.metric) as Metric,
+          metric,
           inFlight: task.action === 'run' ? undefined : measurements[measurements.length - 1],
           run: identity,
           measurementIndex: (result?.count ?? 0) + (result?.error ?? 0) + 1,
@@ -118,7 +138,9 @@ export function createAnalysisRunController(deps: AnalysisRunControllerDeps): An
         const options = t.resultMetadata ? { metadata: redactRecord(t.resultMetadata, args.secrets) } : {};
         status = recordMeasurement({ ...run, status }, task.metric, redactMeasurement(t.measurement, args.secrets), now(), options);
       }
-      return { status, requeueAfterMs: requeueAfterMs({ ...run, status }, now()) };
+      const at = now();
+      const after = requeueAfterMs({ ...run, status }, at);
+      return { status, requeueAt: after === undefined ? undefined : at.getTime() + after };
     } catch (err) {
       return { status: runError(decided, unevaluable(err, args.secrets), now()) };
     }
@@ -143,19 +165,22 @@ export function createAnalysisRunController(deps: AnalysisRunControllerDeps): An
   async function reconcileRun(key: string, obj: KubeObject): Promise<void> {
     const run = obj as unknown as AnalysisRun;
     let decision: AnalysisDecision;
+    const decidedAt = now();
     try {
-      decision = decideAnalysisRun(structuredClone(run), now());
+      // The engine copies what it changes (its tests run it on frozen runs): no defensive clone.
+      decision = decideAnalysisRun(run, decidedAt);
     } catch (err) {
-      decision = { status: runError(structuredClone(run.status) ?? {}, unevaluable(err, []), now()), measure: [] };
+      decision = { status: runError(structuredClone(run.status) ?? {}, unevaluable(err, []), decidedAt), measure: [] };
     }
     let status = decision.status;
-    let requeue = decision.requeueAfterMs;
+    // Kept as a point in time: the timer is set only after the status write, which takes a while.
+    let requeueAt = decision.requeueAfterMs === undefined ? undefined : decidedAt.getTime() + decision.requeueAfterMs;
     if (decision.measure.length > 0) {
-      const measured = await measure(run, decision.measure, status);
+      const measured = await measuring(() => (stopping.signal.aborted ? undefined : measure(run, decision.measure, status)));
       // Shutting down: the aborted measurements are not what the providers would have said.
-      if (stopping.signal.aborted) return;
+      if (!measured || stopping.signal.aborted) return;
       status = measured.status;
-      requeue = measured.requeueAfterMs;
+      requeueAt = measured.requeueAt;
     }
     // The diff is kind-agnostic; it is typed for the Rollout status it was written for.
     const patch = statusMergePatch(run.status as unknown as RolloutStatus | undefined, status as unknown as RolloutStatus);
@@ -173,9 +198,9 @@ export function createAnalysisRunController(deps: AnalysisRunControllerDeps): An
       if (!phaseCompleted(run.status?.phase) && phaseCompleted(status.phase)) deps.metrics?.completed(status.phase as string);
     }
     if (decision.measure.length > 0 || patch.status) {
-      log.debug({ analysisRun: key, measured: decision.measure.map((t) => `${t.metric}:${t.action}`), phase: status.phase, requeueAfterMs: requeue }, 'reconciled');
+      log.debug({ analysisRun: key, measured: decision.measure.map((t) => `${t.metric}:${t.action}`), phase: status.phase, requeueAt: requeueAt === undefined ? undefined : new Date(requeueAt).toISOString() }, 'reconciled');
     }
-    if (requeue !== undefined) queue.addAfter(key, requeue);
+    if (requeueAt !== undefined) queue.addAfter(key, Math.max(0, requeueAt - now().getTime()));
     await collectIfExpired(key, latest as unknown as AnalysisRun);
   }
 
@@ -199,7 +224,8 @@ export function createAnalysisRunController(deps: AnalysisRunControllerDeps): An
   };
 
   const queue = new KeyedQueue({
-    workers: deps.workers ?? DEFAULT_ANALYSIS_WORKERS,
+    // Bounded by `measuring` where it matters; the queue only keeps each run to one reconcile.
+    workers: Number.POSITIVE_INFINITY,
     process: reconcile,
     onError: (key, err, retryInMs) => log.warn({ analysisRun: key, err: (err as Error).message, retryInMs }, 'reconcile failed; retrying'),
   });
@@ -207,7 +233,13 @@ export function createAnalysisRunController(deps: AnalysisRunControllerDeps): An
   return {
     queue,
     start() {
-      for (const ev of ['add', 'update', 'resync'] as const) runs.on(ev, (obj) => queue.add(keyOf(obj)));
+      for (const ev of ['add', 'resync'] as const) runs.on(ev, (obj) => queue.add(keyOf(obj)));
+      // The echo of our own status write changes nothing the reconcile that wrote it did not know;
+      // its timer is set. Reconciling it again would only repeat the decision.
+      runs.on('update', (obj) => {
+        const key = keyOf(obj);
+        if (!ownWrites.isEcho(key, obj)) queue.add(key);
+      });
       runs.on('delete', (obj) => ownWrites.forget(keyOf(obj)));
     },
     async stop() {

@@ -11,6 +11,8 @@ export interface OwnWrites {
   /** `read` is the object the reconcile started from; `written` what the API server returned. */
   wrote(key: string, read: KubeObject, written: KubeObject): void;
   forget(key: string): void;
+  /** True when `obj` is exactly what our last write of `key` returned (its watch echo). */
+  isEcho(key: string, obj: KubeObject): boolean;
 }
 
 export function createOwnWrites(): OwnWrites {
@@ -36,6 +38,10 @@ export function createOwnWrites(): OwnWrites {
     },
     forget(key) {
       written.delete(key);
+    },
+    isEcho(key, obj) {
+      const version = obj.metadata?.resourceVersion;
+      return version !== undefined && version !== '' && written.get(key)?.object.metadata?.resourceVersion === version;
     },
   };
 }

@@ -200,6 +200,36 @@ function errorStatus(run: AnalysisRun, message: string, now: Date): AnalysisRunS
 // ---------------------------------------------------------------------------------------------
 // Scheduling
 
+/**
+ * When the next new measurement of `metric` is due, in ms since the epoch, reckoned from the run's
+ * status as Argo's generateMetricTasks and calculateNextReconcileTime reckon it: the last
+ * measurement's finishedAt + interval (DEFAULT_ERROR_RETRY_INTERVAL_MS after an Error, or when no
+ * interval is set), or, for a delayed metric's first measurement, status.startedAt + initialDelay
+ * (`nowMs` while startedAt is not set yet: the assessment sets it to now). Status times have second
+ * precision, so this is the recorded time the engine schedules from, not the instant the last
+ * measurement really ended. An unreadable finishedAt makes the measurement due at once. Undefined
+ * when no new measurement is scheduled: the metric completed, a measurement is in flight, its count
+ * is reached, or it is a first measurement without initialDelay (taken on the first reconcile that
+ * sees the run, whenever that is).
+ */
+export function nextMeasurementDueAt(run: AnalysisRun, metric: Metric, nowMs: number): number | undefined {
+  const result = run.status?.metricResults?.find((r) => r.name === metric.name);
+  if (result && phaseCompleted(result.phase)) return undefined;
+  const last = lastOf(result);
+  if (!last) {
+    if (!metric.initialDelay) return undefined;
+    const delay = durationMs(metric.initialDelay);
+    return delay === undefined ? undefined : (parseTime(run.status?.startedAt) ?? nowMs) + delay;
+  }
+  if (!last.finishedAt) return undefined;
+  const count = effectiveCount(metric);
+  if (count !== undefined && (result?.count ?? 0) >= count) return undefined;
+  // No interval still retries (after an Error, the count is not yet reached).
+  const interval = last.phase === 'Error' || !metric.interval ? DEFAULT_ERROR_RETRY_INTERVAL_MS : durationMs(metric.interval);
+  if (interval === undefined) return undefined;
+  return (parseTime(last.finishedAt) ?? 0) + interval;
+}
+
 /** analysis.go generateMetricTasks: which metrics to measure (or resume / terminate) now. */
 function generateTasks(run: AnalysisRun, metrics: readonly Metric[], now: number): MeasureTask[] {
   const tasks: MeasureTask[] = [];
@@ -217,25 +247,16 @@ function generateTasks(run: AnalysisRun, metrics: readonly Metric[], now: number
       continue;
     }
     if (terminating) continue;
-    if (!last) {
-      if (metric.initialDelay) {
-        // Argo measures nothing delayed on the first reconcile: startedAt is set by the assessment.
-        const startedAt = parseTime(run.status?.startedAt);
-        const delay = durationMs(metric.initialDelay);
-        if (startedAt === undefined || delay === undefined || startedAt + delay > now) continue;
-      }
+    if (!last && !metric.initialDelay) {
       tasks.push({ metric: metric.name, action: 'run' });
       continue;
     }
-    const count = effectiveCount(metric);
-    if (count !== undefined && (result?.count ?? 0) >= count) continue;
-    // No interval still retries (after an Error, the count is not yet reached).
-    const interval = last.phase === 'Error' || !metric.interval ? DEFAULT_ERROR_RETRY_INTERVAL_MS : durationMs(metric.interval);
-    if (interval === undefined) continue;
-    const finishedAt = parseTime(last.finishedAt) ?? 0;
-    // Argo: now.After(finishedAt + interval). `>=` here, because a pure engine is often asked at
-    // exactly the time it asked to be requeued for.
-    if (now >= finishedAt + interval) tasks.push({ metric: metric.name, action: 'run' });
+    // Argo measures nothing delayed on the first reconcile: startedAt is set by the assessment.
+    if (!last && parseTime(run.status?.startedAt) === undefined) continue;
+    const dueAt = nextMeasurementDueAt(run, metric, now);
+    // Argo: now.After(dueAt). `>=` here, because a pure engine is often asked at exactly the time it
+    // asked to be requeued for.
+    if (dueAt !== undefined && now >= dueAt) tasks.push({ metric: metric.name, action: 'run' });
   }
   return tasks;
 }
@@ -251,25 +272,14 @@ function nextReconcileTime(run: AnalysisRun, metrics: readonly Metric[], now: nu
     const result = results.find((r) => r.name === metric.name);
     if (result && phaseCompleted(result.phase)) continue;
     const last = lastOf(result);
-    if (!last) {
-      if (metric.initialDelay) {
-        const delay = durationMs(metric.initialDelay);
-        if (delay !== undefined) consider((parseTime(run.status?.startedAt) ?? now) + delay);
-      }
-      continue; // a metric never started and not delayed is measured on this reconcile
-    }
-    if (!last.finishedAt) {
+    if (last && !last.finishedAt) {
       const resumeAt = parseTime(last.resumeAt);
       if (resumeAt !== undefined) consider(resumeAt);
       continue;
     }
-    const count = effectiveCount(metric);
-    if (count !== undefined && (result?.count ?? 0) >= count) continue;
-    let interval: number | undefined;
-    if (last.phase === 'Error') interval = DEFAULT_ERROR_RETRY_INTERVAL_MS;
-    else if (metric.interval) interval = durationMs(metric.interval);
-    if (interval === undefined) continue;
-    consider((parseTime(last.finishedAt) ?? now) + interval);
+    // A metric never started and not delayed is measured on this reconcile: nothing to wait for.
+    const dueAt = nextMeasurementDueAt(run, metric, now);
+    if (dueAt !== undefined) consider(dueAt);
   }
   return earliest;
 }

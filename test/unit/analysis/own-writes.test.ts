@@ -45,3 +45,16 @@ test('forget drops the guard (the run was deleted)', () => {
   assert.equal(own.current('ns/r', cached), cached);
   assert.equal(own.current('ns/other', cached), cached, 'keys are independent');
 });
+
+test('the watch echo of our own write is recognised, and nothing else is', () => {
+  const own = createOwnWrites();
+  assert.equal(own.isEcho('ns/r', version('8')), false, 'nothing written yet');
+  own.wrote('ns/r', version('7'), version('8'));
+  assert.equal(own.isEcho('ns/r', version('8', 'from the watch')), true);
+  assert.equal(own.isEcho('ns/r', version('9', 'someone else, later')), false);
+  assert.equal(own.isEcho('ns/r', version('7')), false);
+  assert.equal(own.isEcho('ns/other', version('8')), false);
+  assert.equal(own.isEcho('ns/r', { metadata: { name: 'r' } }), false, 'no resourceVersion');
+  own.forget('ns/r');
+  assert.equal(own.isEcho('ns/r', version('8')), false);
+});
