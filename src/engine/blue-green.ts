@@ -15,6 +15,7 @@ import { actualReplicas, availableReplicas, calculateBaseStatus, calculateRollou
 import { serviceSelectorHash, switchServiceSelector } from './services.ts';
 import { collisionStatus, createReplicaSet, syncReplicaSetRevision } from './new-replica-set.ts';
 import { reconcileRestart } from './restart.ts';
+import { reconcileEphemeralMetadata } from './reconcile-ephemeral-metadata.ts';
 import { formatLabelSelector } from './labels.ts';
 import { parseTime } from './time.ts';
 import { hasScaleDownDeadline } from './scale-down-deadline.ts';
@@ -224,6 +225,7 @@ export function rolloutBlueGreen(ctx: ReconcileContext, observed: Observed): Rol
   reconcileBlueGreenPause(ctx, services, current);
   reconcileActiveService(ctx, services, current);
   const runs = reconcileBlueGreenAnalysisRuns(ctx, observed, current, others);
+  reconcileEphemeralMetadata(ctx, observed.pods);
   return syncStatus(ctx, services, runs);
 }
 

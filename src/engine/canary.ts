@@ -1,6 +1,6 @@
 // The canary strategy, as a checklist that stops at the first thing "not done yet" (Argo
-// rollout/canary.go rolloutCanary): ReplicaSet for the current template → restarts → history
-// cleanup → Services → stable/new/old ReplicaSet scaling → pause step → status.
+// rollout/canary.go rolloutCanary): ReplicaSet for the current template → restarts → ephemeral
+// metadata → history cleanup → Services → stable/new/old ReplicaSet scaling → pause step → status.
 import type { CanaryStep, Observed, ReplicaSet, RolloutStatus } from './types.ts';
 import type { ReconcileContext } from './reconcile-context.ts';
 import { recordEvent, requeueAfter, scaleReplicaSet } from './reconcile-context.ts';
@@ -13,6 +13,7 @@ import { availableReplicas, actualReplicas, calculateBaseStatus, calculateRollou
 import { getPauseCondition } from './pause-context.ts';
 import { reconcileStableAndCanaryService } from './services.ts';
 import { reconcileRestart } from './restart.ts';
+import { reconcileEphemeralMetadata } from './reconcile-ephemeral-metadata.ts';
 import { durationSeconds, parseTime } from './time.ts';
 import { formatLabelSelector } from './labels.ts';
 import { currentStepRunPhase, reconcileCanaryAnalysisRuns } from './canary-analysis.ts';
@@ -240,6 +241,7 @@ export function rolloutCanary(ctx: ReconcileContext, observed: Observed): Rollou
   else if (!createReplicaSet(ctx, observed)) return collisionStatus(ctx);
 
   reconcileRestart(ctx, observed.pods);
+  reconcileEphemeralMetadata(ctx, observed.pods);
   for (const rs of replicaSetsToDelete(ctx.rollout, ctx.otherRSs)) {
     ctx.actions.push({ kind: 'deleteReplicaSet', name: rs.metadata.name });
   }

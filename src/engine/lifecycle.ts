@@ -6,6 +6,7 @@ import { currentStepIndex } from './replica-math.ts';
 import { POD_TEMPLATE_HASH_LABEL } from './pod-template-hash.ts';
 import { maxRevision, revisionOf } from './replica-sets.ts';
 import { formatTime } from './time.ts';
+import { templateAsWritten } from './template-as-written.ts';
 
 export interface LifecyclePatch {
   spec?: JsonObject;
@@ -81,7 +82,9 @@ export function undo(rollout: Rollout, replicaSets: ReplicaSet[], toRevision = 0
     target = byRevision.find((rs) => revisionOf(rs) > 0 && revisionOf(rs) < current);
   } else target = byRevision.find((rs) => revisionOf(rs) === toRevision);
   if (!target) return fail(toRevision === 0 ? 'no rollout history found' : `unable to find specified revision ${toRevision} in history`);
-  const template = JSON.parse(JSON.stringify(target.spec.template ?? {})) as PodTemplateSpec;
+  // DEVIATION: kubectl-argo-rollouts copies the template as is, injected ephemeral metadata and
+  // anti-affinity term included, which then differs from every ReplicaSet's and deploys a new one.
+  const template = JSON.parse(JSON.stringify(templateAsWritten(rollout, target) ?? {})) as PodTemplateSpec;
   if (template.metadata?.labels) {
     const labels = { ...template.metadata.labels };
     delete labels[POD_TEMPLATE_HASH_LABEL];

@@ -190,11 +190,19 @@ function byCreation(a: ReplicaSet, b: ReplicaSet): number {
 /**
  * The ReplicaSet running the Rollout's current template (FindNewReplicaSet): first by our hash,
  * then by semantic template equality (adoption of ReplicaSets created by Argo or an older Sluice).
+ * `liveTemplate` gives the template of a live ReplicaSet as the Rollout would have written it:
+ * without what the controller injects (ephemeral metadata, the anti-affinity term), as Argo's
+ * ReplicaSetTemplateMatchesRollout strips them before comparing.
  */
-export function findNewReplicaSet(template: PodTemplateSpec | undefined, collisionCount: number | undefined, replicaSets: ReplicaSet[]): ReplicaSet | undefined {
+export function findNewReplicaSet(
+  template: PodTemplateSpec | undefined,
+  collisionCount: number | undefined,
+  replicaSets: ReplicaSet[],
+  liveTemplate: (rs: ReplicaSet) => PodTemplateSpec | undefined = (rs) => rs.spec.template,
+): ReplicaSet | undefined {
   const alive = replicaSets.filter((rs) => !rs.metadata.deletionTimestamp).sort(byCreation);
   const hash = computePodTemplateHash(template, collisionCount);
   const byHash = alive.find((rs) => podTemplateHashOf(rs) === hash);
   if (byHash) return byHash;
-  return alive.find((rs) => podTemplateEqualIgnoreHash(rs.spec.template, template));
+  return alive.find((rs) => podTemplateEqualIgnoreHash(liveTemplate(rs), template));
 }

@@ -1,6 +1,7 @@
 // The state of one reconcile: the Rollout as the engine now sees it, its ReplicaSets sorted into
 // new / stable / other, and what has been decided so far. Mutated only inside one `decide` call.
 import type { Action, EventType, ReplicaSet, Rollout, RolloutStatus } from './types.ts';
+import { templateAsWritten } from './template-as-written.ts';
 import { PauseContext } from './pause-context.ts';
 import { findNewReplicaSet } from './pod-template-hash.ts';
 import { findStableReplicaSet, replicasAnnotationNeedsUpdate, DESIRED_REPLICAS_ANNOTATION, revisionOf } from './replica-sets.ts';
@@ -57,7 +58,7 @@ export function newContext(rollout: Rollout, replicaSets: ReplicaSet[], now: Dat
 /** Sorts the ReplicaSets into new, stable and other (FindNewReplicaSet, GetStableRS, GetOtherRSs). */
 export function classify(ctx: ReconcileContext): void {
   const status = ctx.rollout.status ?? {};
-  ctx.newRS = findNewReplicaSet(ctx.rollout.spec.template, status.collisionCount, ctx.allRSs);
+  ctx.newRS = findNewReplicaSet(ctx.rollout.spec.template, status.collisionCount, ctx.allRSs, (rs) => templateAsWritten(ctx.rollout, rs));
   ctx.stableRS = findStableReplicaSet(status.stableRS, ctx.newRS, ctx.allRSs);
   ctx.otherRSs = ctx.allRSs.filter((rs) => rs !== ctx.newRS && rs !== ctx.stableRS);
 }

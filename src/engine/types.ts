@@ -124,17 +124,33 @@ export interface CanaryStrategy {
   abortScaleDownDelaySeconds?: number;
   dynamicStableScale?: boolean;
   minPodsPerReplicaSet?: number;
-  canaryMetadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
-  stableMetadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
-  antiAffinity?: JsonObject;
+  /** Ephemeral labels and annotations for the canary's pods (the new ReplicaSet while it is not stable). */
+  canaryMetadata?: PodTemplateMetadata;
+  /** Ephemeral labels and annotations for the stable ReplicaSet's pods. */
+  stableMetadata?: PodTemplateMetadata;
+  /** Anti-affinity of the new ReplicaSet's pods against the stable ReplicaSet's. */
+  antiAffinity?: AntiAffinity;
   pingPong?: { pingService: string; pongService: string };
   [key: string]: Json | undefined | object;
 }
 
-/** Ephemeral labels and annotations for the pods of the active or preview ReplicaSet. */
+/**
+ * Ephemeral labels and annotations (canary/stable, preview/active metadata): set on a ReplicaSet's
+ * pod template and on its live pods while the ReplicaSet has that role, recorded in its
+ * `rollout.argoproj.io/ephemeral-metadata` annotation.
+ */
 export interface PodTemplateMetadata {
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
+}
+
+/**
+ * `antiAffinity` of either strategy: exactly one of the two. `{}` for required; a weight of 1–100
+ * for preferred.
+ */
+export interface AntiAffinity {
+  requiredDuringSchedulingIgnoredDuringExecution?: Record<string, never> | null;
+  preferredDuringSchedulingIgnoredDuringExecution?: { weight: number } | null;
 }
 
 export interface BlueGreenStrategy {
@@ -158,8 +174,11 @@ export interface BlueGreenStrategy {
   abortScaleDownDelaySeconds?: number;
   prePromotionAnalysis?: RolloutAnalysis;
   postPromotionAnalysis?: RolloutAnalysis;
-  antiAffinity?: JsonObject;
+  /** Anti-affinity of the new ReplicaSet's pods against the stable (active) ReplicaSet's. */
+  antiAffinity?: AntiAffinity;
+  /** Ephemeral metadata of the new ReplicaSet's pods while it is not yet stable. */
   previewMetadata?: PodTemplateMetadata;
+  /** Ephemeral metadata of the stable (active) ReplicaSet's pods. */
   activeMetadata?: PodTemplateMetadata;
 }
 
@@ -310,13 +329,14 @@ export interface Service {
   spec: { selector?: Record<string, string> };
 }
 
-/** A pod of one of the Rollout's ReplicaSets. Needed only for `spec.restartAt`. */
+/** A pod of one of the Rollout's ReplicaSets. Needed for `spec.restartAt` and ephemeral metadata. */
 export interface Pod {
   metadata: {
     name: string;
     /** RFC 3339. */
     creationTimestamp: string;
     labels?: Record<string, string>;
+    annotations?: Record<string, string>;
     ownerReferences?: OwnerReference[];
     deletionTimestamp?: string;
   };
@@ -336,7 +356,11 @@ export interface Observed {
    * means the shell looked and the Service does not exist (→ InvalidSpec, as Argo does).
    */
   services: Record<string, Service | undefined>;
-  /** Pods of the Rollout's ReplicaSets. Only read when `spec.restartAt` is set; omit otherwise. */
+  /**
+   * Pods of the Rollout's ReplicaSets. Only read when `spec.restartAt` is set, when the strategy has
+   * ephemeral metadata (canary/stable, preview/active), or when one of the ReplicaSets still carries
+   * the `rollout.argoproj.io/ephemeral-metadata` annotation (see `needsPodsForEphemeralMetadata`); omit otherwise.
+   */
   pods?: Pod[];
   /**
    * Names of ReplicaSets in the namespace NOT controlled by this Rollout. Lets the engine see a
@@ -380,6 +404,23 @@ export type Action =
   | { kind: 'setServiceSelector'; service: string; podTemplateHash: string; rollout: string }
   /** Merge annotations into the Rollout's own metadata (`rollout.argoproj.io/revision`). */
   | { kind: 'patchRolloutAnnotations'; annotations: Record<string, string> }
+  /**
+   * Change the ReplicaSet's pod template in place (its existing pods are not touched): merge
+   * `templateLabels` and `templateAnnotations` into `spec.template.metadata` and `annotations` into
+   * the ReplicaSet's own metadata (a `null` value removes the key; a key already absent stays
+   * absent); when `affinity` is given, `spec.template.spec.affinity` becomes exactly it (`null`
+   * removes it). For ephemeral metadata and the injected anti-affinity rule.
+   */
+  | {
+      kind: 'updateReplicaSetPodTemplate';
+      name: string;
+      annotations?: Record<string, string | null>;
+      templateLabels?: Record<string, string | null>;
+      templateAnnotations?: Record<string, string | null>;
+      affinity?: JsonObject | null;
+    }
+  /** Merge labels and annotations into a live pod (`null` removes a key); gone already is fine. */
+  | { kind: 'patchPodMetadata'; name: string; labels?: Record<string, string | null>; annotations?: Record<string, string | null> }
   /** Evict the pod (policy/v1 Eviction, so PodDisruptionBudgets apply); for `spec.restartAt`. */
   | { kind: 'evictPod'; name: string }
   /**

@@ -3,12 +3,12 @@
 //
 // DEVIATIONS: field paths name `spec.strategy.blueGreen.…` (Argo drops `blueGreen`); a missing
 // activeService is reported as such (Argo's CRD requires it); negative counts and delays are
-// rejected; antiAffinity and activeMetadata/previewMetadata, which this engine does not apply yet,
-// are "Unsupported value" instead of being silently ignored.
+// rejected.
 import type { Observed, Rollout } from './types.ts';
 import { parsePercent } from './replica-math.ts';
 import { DEFAULT_REVISION_HISTORY_LIMIT } from './replica-sets.ts';
-import { invalid, required, unsupported, type FieldError } from './field-error.ts';
+import { invalid, required, type FieldError } from './field-error.ts';
+import { validateAntiAffinity } from './anti-affinity.ts';
 
 const PATH = 'spec.strategy.blueGreen';
 export const DuplicatedServicesBlueGreenMessage = 'This rollout uses the same service for the active and preview services, but two different services are required.';
@@ -27,14 +27,12 @@ export function validateBlueGreen(rollout: Rollout, observed: Observed): FieldEr
   if (bg.scaleDownDelayRevisionLimit !== undefined && historyLimit < bg.scaleDownDelayRevisionLimit) {
     out.push(invalid(`${PATH}.scaleDownDelayRevisionLimit`, bg.scaleDownDelayRevisionLimit, ScaleDownLimitLargerThanRevisionLimit));
   }
+  out.push(...validateAntiAffinity(bg.antiAffinity, `${PATH}.antiAffinity`));
   for (const key of ['previewReplicaCount', 'autoPromotionSeconds', 'scaleDownDelaySeconds', 'scaleDownDelayRevisionLimit', 'abortScaleDownDelaySeconds'] as const) {
     const v = bg[key];
     if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 0)) out.push(invalid(`${PATH}.${key}`, v, 'must be greater than or equal to 0'));
   }
   if (bg.maxUnavailable !== undefined && !isIntOrPercent(bg.maxUnavailable)) out.push(invalid(`${PATH}.maxUnavailable`, bg.maxUnavailable, 'must be a non-negative integer or a percentage'));
-  for (const key of ['antiAffinity', 'activeMetadata', 'previewMetadata'] as const) {
-    if (bg[key] !== undefined) out.push(unsupported(`${PATH}.${key}`, `${key} is not supported by Sluice yet`));
-  }
   if (out.length > 0) return out;
   for (const key of ['activeService', 'previewService'] as const) {
     const name = bg[key];

@@ -13,6 +13,7 @@ import { selectorMatches } from './labels.ts';
 import { invalid, required, unsupported, type FieldError } from './field-error.ts';
 import { validateReferencedAnalyses } from './analysis/validate-rollout-analysis.ts';
 import { validateBlueGreen } from './validate-blue-green.ts';
+import { validateAntiAffinity } from './anti-affinity.ts';
 
 export type { FieldError } from './field-error.ts';
 
@@ -116,6 +117,7 @@ export function validateRollout(rollout: Rollout, observed: Observed): FieldErro
     out.push(invalid('spec.strategy.canary.dynamicStableScale', true, 'Canary dynamicStableScale cannot be used with scaleDownDelaySeconds'));
   }
   (canary.steps ?? []).forEach((step, i) => validateStep(rollout, step ?? {}, `spec.strategy.canary.steps[${i}]`, out));
+  out.push(...validateAntiAffinity(canary.antiAffinity, 'spec.strategy.canary.antiAffinity'));
 
   // Referenced resources (ValidateRolloutReferencedResources): the named Services must exist.
   for (const key of ['canaryService', 'stableService'] as const) {

@@ -12,6 +12,10 @@ export interface Sim {
   events: string[];
   /** When false, scaled-up pods stay unavailable until `settle` is called with true. */
   podsBecomeAvailable: boolean;
+  /** Counter for pod names (with pods modelled, see `withPods`). */
+  podSeq?: number;
+  /** How many updateReplicaSetPodTemplate actions were applied. */
+  rsUpdates?: number;
 }
 
 export function newSim(rollout: Rollout, now: Date, services: string[] = []): Sim {
@@ -40,6 +44,29 @@ export function apply(sim: Sim, actions: Action[]): void {
       case 'patchReplicaSetAnnotations':
         mergeAnnotations(find(sim, a.name), a.annotations);
         break;
+      case 'updateReplicaSetPodTemplate': {
+        // As the API server applies the shell's merge patch (and JSON patch for the affinity).
+        const rs = find(sim, a.name);
+        mergeAnnotations(rs, a.annotations ?? {});
+        const template = (rs.spec.template ??= {});
+        const meta = (template.metadata ??= {});
+        if (a.templateLabels) meta.labels = mergeMap(meta.labels, a.templateLabels);
+        if (a.templateAnnotations) meta.annotations = mergeMap(meta.annotations, a.templateAnnotations);
+        if (a.affinity !== undefined) {
+          const spec = (template.spec ??= {});
+          if (a.affinity === null) delete spec.affinity;
+          else spec.affinity = JSON.parse(JSON.stringify(a.affinity));
+        }
+        sim.rsUpdates = (sim.rsUpdates ?? 0) + 1;
+        break;
+      }
+      case 'patchPodMetadata': {
+        const pod = sim.observed.pods?.find((p) => p.metadata.name === a.name);
+        if (!pod) break; // gone already: the shell ignores the 404
+        if (a.labels) pod.metadata.labels = mergeMap(pod.metadata.labels, a.labels);
+        if (a.annotations) pod.metadata.annotations = mergeMap(pod.metadata.annotations, a.annotations);
+        break;
+      }
       case 'deleteReplicaSet':
         sim.observed.replicaSets = sim.observed.replicaSets.filter((rs) => rs.metadata.name !== a.name);
         break;
@@ -98,6 +125,15 @@ function find(sim: Sim, name: string): ReplicaSet {
   return rs;
 }
 
+function mergeMap(base: Record<string, string> | undefined, change: Record<string, string | null>): Record<string, string> {
+  const next: Record<string, string> = { ...(base ?? {}) };
+  for (const [k, v] of Object.entries(change)) {
+    if (v === null) delete next[k];
+    else next[k] = v;
+  }
+  return next;
+}
+
 function mergeAnnotations(rs: ReplicaSet, ann: Record<string, string | null>): void {
   const next: Record<string, string> = { ...(rs.metadata.annotations ?? {}) };
   for (const [k, v] of Object.entries(ann)) {
@@ -114,7 +150,46 @@ export function settle(sim: Sim, available = sim.podsBecomeAvailable): void {
     const s = rs.status ?? {};
     const avail = available ? want : Math.min(s.availableReplicas ?? 0, want);
     rs.status = { replicas: want, readyReplicas: avail, availableReplicas: avail, fullyLabeledReplicas: want };
+    if (sim.observed.pods) settlePods(sim, rs, want);
   }
+  // Pods of deleted ReplicaSets go with them (garbage collection).
+  if (sim.observed.pods) {
+    const names = new Set(sim.observed.replicaSets.map((rs) => rs.metadata.name));
+    sim.observed.pods = sim.observed.pods.filter((p) => names.has(p.metadata.ownerReferences?.[0]?.name ?? ''));
+  }
+}
+
+/**
+ * With pods modelled (`withPods`): a ReplicaSet's pods are created from its template as it is at
+ * that moment (labels and annotations copied, as the ReplicaSet controller does), the newest
+ * removed first on a scale-down; a pod keeps its name for life.
+ */
+function settlePods(sim: Sim, rs: ReplicaSet, want: number): void {
+  const pods = sim.observed.pods ?? [];
+  const owned = pods.filter((p) => p.metadata.ownerReferences?.[0]?.name === rs.metadata.name);
+  for (let n = owned.length; n < want; n++) {
+    sim.podSeq = (sim.podSeq ?? 0) + 1;
+    const meta = rs.spec.template?.metadata ?? {};
+    pods.push({
+      metadata: {
+        name: `${rs.metadata.name}-p${sim.podSeq}`,
+        creationTimestamp: formatTime(sim.now),
+        labels: { ...(meta.labels ?? {}) },
+        ...(meta.annotations ? { annotations: { ...meta.annotations } } : {}),
+        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rs.metadata.name, uid: rs.metadata.uid ?? '', controller: true }],
+      },
+      available: true,
+    });
+  }
+  const extra = owned.slice(want);
+  sim.observed.pods = pods.filter((p) => !extra.includes(p));
+}
+
+/** Turns on pod modelling: the engine then observes the pods (needed for ephemeral metadata). */
+export function withPods(sim: Sim): Sim {
+  sim.observed.pods ??= [];
+  for (const rs of sim.observed.replicaSets) settlePods(sim, rs, rs.status?.replicas ?? 0);
+  return sim;
 }
 
 /** One reconcile: decide, apply, write status. */
