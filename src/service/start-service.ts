@@ -20,6 +20,7 @@ import { createAnalysisRunController } from '../analysis/analysis-run-controller
 import { createAnalysisMetrics } from '../observability/analysis-metrics.ts';
 import { createMetricProviders } from './metric-providers.ts';
 import { createStatusWriteback } from './status-writeback.ts';
+import { createPullRequests } from './pull-requests.ts';
 import { createPushHandler } from '../webhooks/push-handler.ts';
 import { createWebhookReceiver } from '../webhooks/receive-delivery.ts';
 import { createWebhookMetrics } from '../observability/webhook-metrics.ts';
@@ -95,9 +96,11 @@ export async function startService(opts: { config: SluiceConfig; logger: Logger;
   const writeback = createStatusWriteback({ config, caches, repos: gitSync.service, registry: metrics, logger });
   const webhookLog = logger.child({ component: 'webhooks' });
   const pushes = createPushHandler({ repos: config.repos, repoSync: gitSync.service, log: webhookLog });
+  const rolloutCommands = createRolloutCommands(client, () => new Date());
+  const pullRequests = createPullRequests({ config, caches, gitSync, cluster: client, rolloutCommands, registry: metrics, logger });
   const webhooks = createWebhookReceiver({
     config: config.webhooks,
-    handlers: { push: pushes.push },
+    handlers: { push: pushes.push, ...pullRequests.handlers },
     pushMatch: pushes.match,
     log: webhookLog,
     metrics: createWebhookMetrics(metrics),
@@ -107,7 +110,7 @@ export async function startService(opts: { config: SluiceConfig; logger: Logger;
     metrics,
     readiness,
     repos: gitSync.service,
-    rolloutCommands: createRolloutCommands(client, () => new Date()),
+    rolloutCommands,
     webhooks,
     apiToken: config.api.token,
     bodyLimitBytes: config.server.bodyLimitBytes,
@@ -115,6 +118,7 @@ export async function startService(opts: { config: SluiceConfig; logger: Logger;
   rollouts.start();
   analysisRuns.start();
   for (const i of informers) i.start();
+  pullRequests.start();
   // Status files are rendered from these caches: a half-filled cache would commit half a status.
   void Promise.all([caches.rollouts, caches.replicaSets, caches.analysisRuns].map((i) => i.whenSynced())).then(() => writeback.start());
   let url: string;
@@ -139,6 +143,7 @@ export async function startService(opts: { config: SluiceConfig; logger: Logger;
         await app.close();
         await gitSync.stop();
         await writeback.stop();
+        await pullRequests.stop();
         await Promise.all(informers.map((i) => i.stop()));
         await Promise.all([rollouts.stop(), analysisRuns.stop()]);
         client.close();

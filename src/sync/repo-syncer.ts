@@ -38,6 +38,8 @@ export interface SyncOptions {
   dryRun?: boolean;
   /** Deploy this commit instead of what the ref resolves to (must be on the ref's history). */
   revision?: string;
+  /** Fetch `revision` from this ref instead of the configured one (a pull request's head ref). */
+  revisionRef?: string;
 }
 
 const MAX_CHANGES_IN_STATUS = 200;
@@ -56,6 +58,8 @@ export class RepoSyncer {
   private readonly metrics: SyncMetrics;
   private current: Promise<RepoStatus> | undefined;
   private queued: Promise<RepoStatus> | undefined;
+  /** Syncs and plans run one at a time: they share the Git cache and the render cache. */
+  private lane: Promise<unknown> = Promise.resolve();
   private state: RepoStatus;
   private restored = false;
   private lastRender: { sha: string; read: { errors: RepoFileError[] }; rendered: RenderResult } | undefined;
@@ -93,16 +97,34 @@ export class RepoSyncer {
     return this.queued;
   }
 
-  /** What a sync would do, without doing it (no apply, no prune, no inventory write). */
-  async plan(revision?: string): Promise<SyncReport> {
-    const status = await this.run({ trigger: 'diff', dryRun: true, revision });
+  /**
+   * What a sync would do, without doing it (no apply, no prune, no inventory write, no change to
+   * status()). `options.ref`: fetch `revision` from that ref (a pull request's head).
+   */
+  async plan(revision?: string, options: { ref?: string } = {}): Promise<SyncReport> {
+    const status = await this.run({ trigger: 'diff', dryRun: true, revision, revisionRef: options.ref });
     return status.lastSync as SyncReport;
   }
 
-  private async run(opts: SyncOptions): Promise<RepoStatus> {
+  /** The objects rendered from the manifests at `sha` (reused from the last sync or plan of it). */
+  async renderedAt(sha: string): Promise<RenderResult['objects']> {
+    return (await this.inLane(() => this.readAndRender(sha))).rendered.objects;
+  }
+
+  private run(opts: SyncOptions): Promise<RepoStatus> {
+    return this.inLane(() => this.runNow(opts));
+  }
+
+  private inLane<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.lane.then(fn);
+    this.lane = next.catch(() => undefined);
+    return next;
+  }
+
+  private async runNow(opts: SyncOptions): Promise<RepoStatus> {
     const { repo, log } = this.deps;
     const started = this.now();
-    this.state.syncing = true;
+    if (!opts.dryRun) this.state.syncing = true;
     const report: SyncReport = {
       trigger: opts.trigger,
       startedAt: started.toISOString(),
@@ -119,13 +141,13 @@ export class RepoSyncer {
     } catch (err) {
       report.result = err instanceof GitUnavailableError ? 'unavailable' : 'failed';
       report.errors.push({ message: (err as Error).message });
-      if (err instanceof GitUnavailableError) this.state.source = { ...this.state.source, state: 'unavailable', message: err.message, lastCheckedAt: this.now().toISOString() };
+      if (err instanceof GitUnavailableError && !opts.dryRun) this.state.source = { ...this.state.source, state: 'unavailable', message: err.message, lastCheckedAt: this.now().toISOString() };
     } finally {
       const finished = this.now();
       report.finishedAt = finished.toISOString();
       report.durationMs = finished.getTime() - started.getTime();
-      this.state.syncing = false;
       if (!opts.dryRun) {
+        this.state.syncing = false;
         this.state.lastSync = report;
         this.metrics.syncFinished(repo.name, report.result, report.durationMs / 1000);
         const summary = { repo: repo.name, trigger: opts.trigger, result: report.result, commit: report.commit, ...report.objects, durationMs: report.durationMs };
@@ -151,9 +173,9 @@ export class RepoSyncer {
 
     // 1. Source: one refs request; a fetch only when the commit is not cached.
     let rev: ResolvedRevision = await git.resolve();
-    if (opts.revision) rev = { sha: opts.revision, ref: rev.ref };
+    if (opts.revision) rev = { sha: opts.revision, ref: opts.revisionRef ?? rev.ref };
     await git.ensureCommit(rev, { history: opts.revision !== undefined });
-    this.state.source = { state: 'available', lastFetchedCommit: rev.sha, lastCheckedAt: this.now().toISOString() };
+    if (!opts.dryRun) this.state.source = { state: 'available', lastFetchedCommit: rev.sha, lastCheckedAt: this.now().toISOString() };
     report.commit = rev.sha;
 
     // 2. Render and validate. Problems are reported per file; the rest still syncs.
