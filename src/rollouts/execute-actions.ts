@@ -14,12 +14,29 @@ export interface ExecuteResult {
   rollout?: KubeObject;
 }
 
+/** Pods patched at once for ephemeral metadata (Argo's --ephemeral-metadata-threads default). */
+export const POD_PATCH_CONCURRENCY = 10;
+
+type PodPatch = Extract<Action, { kind: 'patchPodMetadata' }>;
+
 export async function executeActions(actions: Action[], rollout: Rollout, deps: { cluster: Cluster; events: EventSink }): Promise<ExecuteResult> {
   const ns = rollout.metadata.namespace ?? 'default';
   const rs = (name: string) => ({ apiVersion: 'apps/v1', kind: 'ReplicaSet', namespace: ns, name });
   const analysisRun = (name: string) => ({ apiVersion: 'argoproj.io/v1alpha1', kind: 'AnalysisRun', namespace: ns, name });
+  const patchPod = async (a: PodPatch) => {
+    const metadata: Record<string, unknown> = {};
+    if (a.labels) metadata.labels = a.labels;
+    if (a.annotations) metadata.annotations = a.annotations;
+    try {
+      await deps.cluster.patch({ apiVersion: 'v1', kind: 'Pod', namespace: ns, name: a.name }, { metadata });
+    } catch (err) {
+      // The pod went away meanwhile (scaled down, evicted): nothing left to label.
+      if (apiStatusOf(err) !== 404) throw err;
+    }
+  };
   const result: ExecuteResult = {};
-  for (const action of actions) {
+  for (let i = 0; i < actions.length; i++) {
+    const action = actions[i] as Action;
     switch (action.kind) {
       case 'createReplicaSet':
         try {
@@ -35,6 +52,29 @@ export async function executeActions(actions: Action[], rollout: Rollout, deps: 
       case 'patchReplicaSetAnnotations':
         await deps.cluster.patch(rs(action.name), { metadata: { annotations: action.annotations } });
         break;
+      case 'updateReplicaSetPodTemplate': {
+        // JSON merge patch for the maps (null removes a key, and is a no-op for a key already gone);
+        // the affinity is replaced whole by a JSON patch `add`, so no stale term can survive a merge.
+        const templateMeta: Record<string, unknown> = {};
+        if (action.templateLabels) templateMeta.labels = action.templateLabels;
+        if (action.templateAnnotations) templateMeta.annotations = action.templateAnnotations;
+        const template: Record<string, unknown> = {};
+        if (Object.keys(templateMeta).length > 0) template.metadata = templateMeta;
+        if (action.affinity === null) template.spec = { affinity: null };
+        const merge: Record<string, unknown> = {};
+        if (action.annotations) merge.metadata = { annotations: action.annotations };
+        if (Object.keys(template).length > 0) merge.spec = { template };
+        if (Object.keys(merge).length > 0) await deps.cluster.patch(rs(action.name), merge);
+        if (action.affinity) await deps.cluster.patch(rs(action.name), [{ op: 'add', path: '/spec/template/spec/affinity', value: action.affinity }], { type: 'json' });
+        break;
+      }
+      case 'patchPodMetadata': {
+        // Consecutive pod patches (one ReplicaSet's pods) go out POD_PATCH_CONCURRENCY at a time.
+        const batch: PodPatch[] = [action];
+        while (actions[i + 1]?.kind === 'patchPodMetadata') batch.push(actions[++i] as PodPatch);
+        for (let j = 0; j < batch.length; j += POD_PATCH_CONCURRENCY) await Promise.all(batch.slice(j, j + POD_PATCH_CONCURRENCY).map(patchPod));
+        break;
+      }
       case 'deleteReplicaSet':
         await deps.cluster.delete(rs(action.name), { propagationPolicy: 'Background' });
         break;

@@ -1,10 +1,12 @@
 // What the engine needs to see of the cluster for one Rollout, read from the watch caches: the
-// ReplicaSets it controls, the Services its strategy names, and (for restarts) its pods.
+// ReplicaSets it controls, the Services its strategy names, and (for restarts and ephemeral
+// metadata) its pods.
 import type { KubeObject } from '../ports/cluster.ts';
 import type { ObjectCache } from '../ports/object-cache.ts';
 import type { Observed, Pod, ReplicaSet, Rollout, Service } from '../engine/types.ts';
 import type { AnalysisRun, AnalysisTemplate } from '../engine/analysis/types.ts';
 import { lookupReferencedTemplates, usesAnalysis } from '../engine/analysis/rollout-analysis.ts';
+import { needsPodsForEphemeralMetadata } from '../engine/ephemeral-metadata.ts';
 
 export interface RolloutCaches {
   rollouts: ObjectCache;
@@ -65,7 +67,7 @@ export function observeRollout(rollout: Rollout, caches: RolloutCaches, now: Dat
       (name) => clusterTemplates?.get(name) as unknown as AnalysisTemplate | undefined,
     ));
   }
-  if (rollout.spec.restartAt) {
+  if (rollout.spec.restartAt || needsPodsForEphemeralMetadata(rollout, observed.replicaSets)) {
     const minReady = rollout.spec.minReadySeconds ?? 0;
     observed.pods = caches.pods
       .list(ns)
