@@ -32,8 +32,10 @@ export function renderRolloutComment(input: RolloutCommentInput): string {
   const s = view.summary;
   const id = `${s.namespace}/${s.name}`;
   const icon = PHASE_ICON[s.phase] ?? '•';
-  const stepText = s.step ? (s.step.index >= s.step.count ? 'all steps done' : `step ${s.step.index + 1} of ${s.step.count}`) : undefined;
-  const lines = [rolloutMarker(s.namespace, s.name), `### ${icon} Rollout ${code(id)} is ${s.phase}${stepText && s.phase !== 'Healthy' ? ` at ${stepText}` : ''}`, ''];
+  const done = s.step !== undefined && s.step.index >= s.step.count;
+  const stepText = s.step ? (done ? 'all steps done' : `step ${s.step.index + 1} of ${s.step.count}`) : undefined;
+  const where = !stepText || s.phase === 'Healthy' ? '' : done ? `, ${stepText}` : ` at ${stepText}`;
+  const lines = [rolloutMarker(s.namespace, s.name), `### ${icon} Rollout ${code(id)} is ${s.phase}${where}`, ''];
 
   lines.push(`Deployed from ${code(commit.slice(0, 7))} by Sluice.`, '', '| | |', '|---|---|');
   lines.push(`| Phase | ${icon} ${s.phase}${s.message ? ` — ${cell(s.message)}` : ''} |`);

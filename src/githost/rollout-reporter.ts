@@ -167,8 +167,12 @@ export function createRolloutReporter(deps: RolloutReporterDeps): RolloutReporte
       }
       const rollout = deps.rollouts.get(entry.name, entry.namespace) as Rollout | undefined;
       if (!rollout) return;
-      // The cache has not caught up with what the sync applied: a later cache event renders it.
-      if ((rollout.metadata.generation ?? 0) < (entry.minGeneration ?? 0)) return;
+      // The cache has not caught up with what the sync applied, or the controller has not seen
+      // that spec yet (its status still describes the previous update): a later cache event renders it.
+      const generation = rollout.metadata.generation ?? 0;
+      if (generation < (entry.minGeneration ?? 0)) return;
+      const observed = Number(rollout.status?.observedGeneration);
+      if (!entry.resumed && Number.isInteger(observed) && observed < generation) return;
       const replicaSets = deps.replicaSets.list(entry.namespace) as unknown as ReplicaSet[];
       const runs = deps.analysisRuns.list(entry.namespace) as unknown as AnalysisRunObject[];
       const view = describeRollout(rollout, replicaSets, [], runs);

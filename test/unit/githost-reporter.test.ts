@@ -42,13 +42,13 @@ const C0 = '0'.repeat(40);
 const C1 = '1'.repeat(40);
 const log = pino({ level: 'silent' });
 
-function rolloutAt(step: number, opts: { paused?: boolean; healthy?: boolean; generation?: number } = {}): KubeObject {
+function rolloutAt(step: number, opts: { paused?: boolean; healthy?: boolean; generation?: number; observed?: number } = {}): KubeObject {
   const ro = structuredClone(fixture.rollout) as Rollout;
   ro.metadata.labels = { 'sluice.dev/repo': 'shop' };
   ro.metadata.generation = opts.generation ?? 3;
   ro.status = {
     ...ro.status,
-    observedGeneration: String(ro.metadata.generation),
+    observedGeneration: String(opts.observed ?? ro.metadata.generation),
     currentStepIndex: step,
     pauseConditions: opts.paused ? [{ reason: 'CanaryPauseStep', startTime: '2026-01-01T00:00:00Z' }] : [],
     controllerPause: opts.paused === true,
@@ -144,6 +144,10 @@ test('the cache must show what the sync applied before anything is rendered', as
   await new Promise((r) => setTimeout(r, 60));
   assert.equal(host.comments.length, 0);
   assert.equal(host.statuses.length, 0, 'no success from the stale cache');
+  // The cache has the new spec, the controller has not observed it yet: its status is the old one.
+  rollouts.put(rolloutAt(4, { healthy: true, generation: 4, observed: 3 }));
+  await new Promise((r) => setTimeout(r, 60));
+  assert.equal(host.comments.length, 0);
   rollouts.put(rolloutAt(0, { generation: 4 }));
   await waitFor('the comment', () => host.comments.length === 1, 2000, 5);
   assert.match(host.comments[0]?.body ?? '', /is Progressing at step 1 of 4/);
