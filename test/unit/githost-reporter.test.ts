@@ -65,7 +65,7 @@ function report(commit: string, objects: string[]): SyncReport {
   };
 }
 
-function setup() {
+function setup(logger = log) {
   const host = memoryGitHost();
   const repo: HostedRepo = { name: 'shop', client: host.client, upserter: createCommentUpserter(host.client), approvers: [], pullRequests: true };
   const rollouts = memoryCache();
@@ -82,7 +82,7 @@ function setup() {
       async readRollout(ns, name) {
         return (apiServer.get(`${ns}/${name}`) ?? rollouts.get(name, ns)) as unknown as Rollout | undefined;
       },
-      log,
+      log: logger,
       debounceMs: 5,
       pollMs: 5,
       retryMs: 50,
@@ -170,6 +170,24 @@ test('after a restart a Rollout whose comment is found is reported again; a host
   await waitFor('the status', () => host.statuses.length === 1, 2000, 5);
   assert.equal(host.comments.length, 1);
   assert.deepEqual((await reporter.rolloutsOf(['shop'], 9)).map((r) => r.name), ['web']);
+});
+
+test('a token without the right to set statuses: an error log line naming the cause, retried, nothing thrown', async (t) => {
+  const lines: Array<{ level: number; msg: string; err?: string }> = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+  const { host, rollouts, status, start } = setup(logger);
+  host.pulls.push({ number: 7, state: 'merged', headSha: 'f'.repeat(40), headRef: 'feature', baseRef: 'main', mergeCommitSha: C1 });
+  host.failWith('setCommitStatus', new HostApiError(403, 'POST /repos/acme/deploy/statuses/111: HTTP 403 Resource not accessible by personal access token'));
+  rollouts.put(rolloutAt(1, { paused: true }));
+  const reporter = start();
+  t.after(() => reporter.stop());
+  status.lastAppliedCommit = C1;
+  status.lastSync = report(C1, ['Rollout shop/web']);
+  await waitFor('the error line', () => lines.some((l) => l.level === 50 && /could not set the commit status: the API token lacks the rights/.test(l.msg)), 2000, 5);
+  assert.equal(host.comments.length, 1, 'the comment is written all the same');
+  host.failWith('setCommitStatus', undefined);
+  await waitFor('the retried status', () => host.statuses.length === 1, 2000, 5);
+  assert.match(lines.find((l) => l.level === 50)?.err ?? '', /HTTP 403/);
 });
 
 test('which Rollouts a sync report deployed, and which pull request a commit came from', () => {
