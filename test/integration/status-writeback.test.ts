@@ -18,8 +18,10 @@ import { waitFor } from '../helpers/wait-for.ts';
 import { serveSluice } from '../helpers/sluice-process.ts';
 import { cloneWorkdir, runGit, type Workdir } from '../helpers/git-repo.ts';
 import { startGitServer, type GitServer } from '../testbed/git-server.ts';
+import { githubDelivery, githubPushTo } from '../helpers/webhook-payloads.ts';
 
 const TOKEN = 'writeback-tests-api-token-0123456789';
+const HOOK_SECRET = 'writeback-tests-github-webhook-secret';
 const BRANCH = 'sluice-status';
 
 let web: Server;
@@ -113,9 +115,9 @@ async function setup(t: import('node:test').TestContext, prefix: string, repoNam
   const config = join(dir, 'config.yaml');
   writeFileSync(
     config,
-    `server:\n  host: 127.0.0.1\n  port: 0\nlog:\n  level: debug\n  format: json\nkubernetes:\n  kubeconfig: ${cluster.kubeconfigPath}\n  namespace: ${ns}\ngit:\n  cacheDir: ${join(dir, 'git')}\nsync:\n  stateNamespace: ${ns}\napi:\n  token: ${TOKEN}\nrepos:\n  - name: ${repoName}\n    url: ${git.repoUrl(repoName)}\n    ref:\n      branch: main\n    paths: [deploy]\n    namespace: ${ns}\n    schedule: "0 0 1 1 *"\n    credentials:\n      username: ${git.credentials.username}\n      tokenEnv: WB_GIT_TOKEN\n    writeback:\n      batchWindowMs: 500\n      authorName: Sluice Bot\n      authorEmail: bot@sluice.invalid\n`,
+    `server:\n  host: 127.0.0.1\n  port: 0\nlog:\n  level: debug\n  format: json\nkubernetes:\n  kubeconfig: ${cluster.kubeconfigPath}\n  namespace: ${ns}\ngit:\n  cacheDir: ${join(dir, 'git')}\nsync:\n  stateNamespace: ${ns}\napi:\n  token: ${TOKEN}\nwebhooks:\n  github:\n    secretEnv: WB_HOOK_SECRET\nrepos:\n  - name: ${repoName}\n    url: ${git.repoUrl(repoName)}\n    ref:\n      branch: main\n    paths: [deploy]\n    namespace: ${ns}\n    schedule: "0 0 1 1 *"\n    credentials:\n      username: ${git.credentials.username}\n      tokenEnv: WB_GIT_TOKEN\n    writeback:\n      batchWindowMs: 500\n      authorName: Sluice Bot\n      authorEmail: bot@sluice.invalid\n`,
   );
-  return { ns, bare, work, config, env: { WB_GIT_TOKEN: git.credentials.password } };
+  return { ns, bare, work, config, env: { WB_GIT_TOKEN: git.credentials.password, WB_HOOK_SECRET: HOOK_SECRET } };
 }
 
 /** Commits and pushes to main, then has Sluice sync it; resolves to the deploy commit. */
@@ -124,6 +126,20 @@ async function deploy(work: Workdir, url: string, repo: string, message: string)
   await work.push('HEAD:main');
   const res = await fetch(`${url}/api/v1/repos/${repo}/sync?wait=true`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
   assert.equal(res.status, 200, await res.text());
+  return sha;
+}
+
+/** Commits and pushes to main, then tells Sluice as GitHub would: a signed push webhook (polls are yearly). */
+async function deployByWebhook(work: Workdir, url: string, repo: string, message: string): Promise<string> {
+  const sha = await work.commit(message);
+  await work.push('HEAD:main');
+  const delivery = githubDelivery('push', githubPushTo(git.repoUrl(repo), { ref: 'refs/heads/main', after: sha }), HOOK_SECRET);
+  const res = await fetch(`${url}/webhooks/github`, { method: 'POST', headers: delivery.headers, body: delivery.body });
+  assert.equal(res.status, 202, await res.text());
+  await waitFor(`${repo} applied ${sha} after the webhook`, async () => {
+    const status = (await (await fetch(`${url}/api/v1/repos/${repo}`)).json()) as { lastAppliedCommit?: string; lastSync?: { trigger: string } };
+    return status.lastAppliedCommit === sha && status.lastSync?.trigger === 'webhook';
+  }, 30_000);
   return sha;
 }
 
@@ -149,7 +165,7 @@ async function waitForStatus(bare: string, path: string, what: string, check: (s
 const sluiceCommits = async (bare: string, since?: string) =>
   (await runGit(bare, ['log', '--format=%H|%an|%s', since ? `${since}..${BRANCH}` : BRANCH])).split('\n').filter((l) => l.includes('|Sluice Bot|'));
 
-test('a canary with a web analysis and a pause: Paused with the verdict and its value, then Healthy after promote', async (t) => {
+test('push, webhook, sync, a canary with a web analysis and a pause: Paused with the verdict and its value, then Healthy after promote', async (t) => {
   const { ns, bare, work, config, env } = await setup(t, 'wb-canary', 'wb-canary');
   await work.write('deploy/services.yaml', services);
   await work.write('deploy/analysis.yaml', template());
@@ -169,9 +185,10 @@ test('a canary with a web analysis and a pause: Paused with the verdict and its 
   const stable = healthy1.stableHash;
   assert.ok(stable);
 
-  // The new image goes through setWeight, the analysis, and stops at the indefinite pause.
+  // The new image, pushed and announced by a GitHub push webhook, goes through setWeight, the
+  // analysis, and stops at the indefinite pause.
   await work.write('deploy/web.yaml', rollout('web', 'example/web:2', WEB_STEPS));
-  const second = await deploy(work, sluice.url, 'wb-canary', 'web 2');
+  const second = await deployByWebhook(work, sluice.url, 'wb-canary', 'web 2');
   const paused = await waitForStatus(bare, path, 'Paused at the pause step with the analysis verdict', (s) => s.phase === 'Paused' && s.step?.index === 2 && s.analysisRuns?.[0]?.verdict === 'Successful');
   assert.equal(paused.deployedCommit, second);
   assert.equal(paused.message, 'CanaryPauseStep');
