@@ -21,7 +21,8 @@
 // steady window in which all 1,000 metrics are active, per measurement taken.
 // Knobs for trial runs: BENCH_ANALYSIS_RUNS (100), BENCH_ANALYSIS_METRICS (10), BENCH_ANALYSIS_COUNT
 // (7), BENCH_ANALYSIS_SPREAD_MS (10000; 0 = every run created at once), BENCH_ANALYSIS_WORKERS
-// (the default analysis.workers, 100).
+// (the default analysis.workers, 100), BENCH_ANALYSIS_DUMP (a file for the raw lag samples).
+import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import type { BenchContext } from './lib/context.ts';
@@ -180,6 +181,8 @@ export async function analysis1000(ctx: BenchContext): Promise<BenchResult> {
   const ws = whole(sluice.phase);
   const wp = whole(peer);
 
+  // Raw samples, [ms since the phase began, lag ms], for looking at the bursts.
+  if (process.env.BENCH_ANALYSIS_DUMP) writeFileSync(process.env.BENCH_ANALYSIS_DUMP, JSON.stringify({ sluice: sluice.phase.lags.map((l) => [Math.round(l.t - sluice.phase.t0), +l.ms.toFixed(1)]), peer: peer.lags.map((l) => [Math.round(l.t - peer.t0), +l.ms.toFixed(1)]) }));
   const lagS = sluice.phase.lags.map((l) => l.ms);
   const lagP = peer.lags.map((l) => l.ms);
   const [s50, s99, smax] = [percentile(lagS, 50), percentile(lagS, 99), Math.max(...lagS)];

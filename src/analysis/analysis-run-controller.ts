@@ -18,7 +18,7 @@ import {
   decideAnalysisRun,
   nextMeasurementDueAt,
   phaseCompleted,
-  recordMeasurement,
+  recordMeasurements,
   requeueAfterMs,
   resolveMetric,
   type AnalysisDecision,
@@ -132,12 +132,13 @@ export function createAnalysisRunController(deps: AnalysisRunControllerDeps): An
         return [task, await takeMeasurement(input, { providers, now, signal: stopping.signal, observe })];
       }),
     );
-    let status = decided;
     try {
-      for (const [task, t] of taken) {
-        const options = t.resultMetadata ? { metadata: redactRecord(t.resultMetadata, args.secrets) } : {};
-        status = recordMeasurement({ ...run, status }, task.metric, redactMeasurement(t.measurement, args.secrets), now(), options);
-      }
+      const recorded = taken.map(([task, t]) => ({
+        metric: task.metric,
+        measurement: redactMeasurement(t.measurement, args.secrets),
+        options: t.resultMetadata ? { metadata: redactRecord(t.resultMetadata, args.secrets) } : {},
+      }));
+      const status = recordMeasurements({ ...run, status: decided }, recorded, now());
       const at = now();
       const after = requeueAfterMs({ ...run, status }, at);
       return { status, requeueAt: after === undefined ? undefined : at.getTime() + after };

@@ -469,14 +469,38 @@ export interface RecordOptions {
  * trimmed and the metric and run are re-assessed.
  */
 export function recordMeasurement(run: AnalysisRun, metricName: string, measurement: Measurement, now: Date, options: RecordOptions = {}): AnalysisRunStatus {
+  return recordMeasurements(run, [{ metric: metricName, measurement, options }], now);
+}
+
+export interface RecordedMeasurement {
+  metric: string;
+  measurement: Measurement;
+  options?: RecordOptions;
+}
+
+/**
+ * recordMeasurement for all the measurements one reconcile took, in order: the same status as
+ * recording them one after another, with the spec prepared and the status copied once rather than
+ * once per measurement.
+ */
+export function recordMeasurements(run: AnalysisRun, recorded: readonly RecordedMeasurement[], now: Date): AnalysisRunStatus {
   const prep = prepare(run);
   if (!prep.ok) return errorStatus(run, prep.error, now);
   const status = clone(run.status) ?? {};
+  // Recording never changes a metric's phase before the assessment, and only phases make a run
+  // terminating, so the working copy answers isTerminating as the status before this record would.
+  const current: AnalysisRun = { ...run, status };
+  for (const r of recorded) applyMeasurement(current, status, prep.value, r.metric, r.measurement, now, r.options ?? {});
+  return status;
+}
+
+/** One measurement into `status` (a copy owned by the caller), then the history trim and the assessment. */
+function applyMeasurement(run: AnalysisRun, status: AnalysisRunStatus, prep: Prepared, metricName: string, measurement: Measurement, now: Date, options: RecordOptions): void {
   const results = (status.metricResults ??= []);
   let result = results.find((r) => r.name === metricName);
   if (!result) {
     result = { name: metricName, phase: 'Running' };
-    if (prep.value.dryRun.has(metricName)) result.dryRun = true;
+    if (prep.dryRun.has(metricName)) result.dryRun = true;
     if (options.metadata) result.metadata = { ...options.metadata };
     results.push(result);
   }
@@ -507,10 +531,10 @@ export function recordMeasurement(run: AnalysisRun, metricName: string, measurem
   }
   if (inFlight) measurements[measurements.length - 1] = m;
   else measurements.push(m);
-  trimMeasurements(status, prep.value);
+  trimMeasurements(status, prep);
   // A run already completed (e.g. terminated while a measurement was in flight) keeps its phase.
   if (phaseCompleted(status.phase)) {
-    const metric = prep.value.metrics.find((x) => x.name === metricName);
+    const metric = prep.metrics.find((x) => x.name === metricName);
     if (metric) {
       const assessed = assessMetricStatus(metric, result, true);
       if (assessed.phase !== result.phase) {
@@ -518,8 +542,7 @@ export function recordMeasurement(run: AnalysisRun, metricName: string, measurem
         result.phase = assessed.phase;
       }
     }
-  } else assessRun(run, status, prep.value, now);
-  return status;
+  } else assessRun(run, status, prep, now);
 }
 
 /**

@@ -5,6 +5,6 @@ export type { MergedTemplate, ResolvedArgs, Result } from './args.ts';
 export {
   DEFAULT_CONSECUTIVE_ERROR_LIMIT, DEFAULT_ERROR_RETRY_INTERVAL_MS, DEFAULT_MEASUREMENT_HISTORY_LIMIT,
   assessMetricLimits, assessMetricStatus, decideAnalysisRun, dryRunMetricNames, effectiveCount, isTerminating, isWorse,
-  measurementFromResult, nextMeasurementDueAt, phaseCompleted, recordMeasurement, requeueAfterMs, retentionRules, validateMetrics,
+  measurementFromResult, nextMeasurementDueAt, phaseCompleted, recordMeasurement, recordMeasurements, requeueAfterMs, retentionRules, validateMetrics,
 } from './decide-analysis-run.ts';
-export type { AnalysisDecision, MeasureTask, RecordOptions } from './decide-analysis-run.ts';
+export type { AnalysisDecision, MeasureTask, RecordOptions, RecordedMeasurement } from './decide-analysis-run.ts';
