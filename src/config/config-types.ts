@@ -30,7 +30,7 @@ export interface SluiceConfig {
     maxRepoBytes: number;
   };
   analysis: {
-    /** AnalysisRuns reconciled at once. */
+    /** AnalysisRuns measuring at once (a run waiting for its status write does not count). */
     workers: number;
   };
   repos: RepoConfig[];
