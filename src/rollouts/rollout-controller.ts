@@ -54,7 +54,15 @@ export function createRolloutController(deps: RolloutControllerDeps): RolloutCon
     return cached;
   };
 
+  // Before every cache has had its first list, a Rollout would look as if it had no ReplicaSets (a
+  // first deploy, promoted at once): wait for all of them, as Argo's WaitForCacheSync does.
+  const cachesSynced = (): boolean => Object.values(caches).every((c) => !c || c.synced);
+
   const reconcile = async (key: string): Promise<void> => {
+    if (!cachesSynced()) {
+      queue.addAfter(key, 100);
+      return;
+    }
     const slash = key.indexOf('/');
     const cached = caches.rollouts.get(key.slice(slash + 1), key.slice(0, slash));
     if (!cached) {
