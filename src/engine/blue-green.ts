@@ -51,7 +51,11 @@ function podSpecChanged(ctx: ReconcileContext): boolean {
  * delay, a full promotion, an active Service not yet managed (first deploy), or already switched.
  */
 function isFastTracked(ctx: ReconcileContext, services: Services): boolean {
-  if (hasScaleDownDeadline(ctx.newRS) || ctx.rollout.status?.promoteFull) return true;
+  // A deadline on the new ReplicaSet marks a rollback to a version still up within its scale-down
+  // delay. Right after a retry (abortedAt not cleared yet) it is the abort's own deadline, and the
+  // cache may still show the aborted preview up and ready: the retried update must pause again.
+  const rollbackWithinDelay = hasScaleDownDeadline(ctx.newRS) && !ctx.rollout.status?.abortedAt;
+  if (rollbackWithinDelay || ctx.rollout.status?.promoteFull) return true;
   const active = serviceSelectorHash(services[strategy(ctx).activeService]);
   return !active || active === newHash(ctx);
 }

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { abort, promote, retry, undo } from '../../../src/engine/lifecycle.ts';
 import { decide } from '../../../src/engine/decide.ts';
-import { advance, newSim, runToRest, settle, step, type Sim } from './cluster-sim.ts';
+import { advance, newSim, runToRest, settle, step, tick, type Sim } from './cluster-sim.ts';
 import { bgRollout, deployed, patch, selectorOf, setImage, sizes, T0 } from './blue-green-sim.ts';
 
 const deadlineOf = (sim: Sim, revision: string): string | undefined =>
@@ -211,6 +211,24 @@ test('abort before promotion: Degraded, active stays, preview scaled down abortS
   assert.equal(deadlineOf(sim, '2'), undefined);
   assert.equal(sim.rollout.status?.message, 'BlueGreenPause', 'the retried update pauses again before the switch');
   assert.equal(selectorOf(sim, 'web-active'), v1);
+});
+
+test('retry while the cache still shows the aborted preview up (with its abort deadline): no switch, pause again', () => {
+  const sim = deployed(bgRollout({ autoPromotionEnabled: false, abortScaleDownDelaySeconds: 10 }));
+  const v1 = sim.rollout.status?.stableRS;
+  setImage(sim, 'nginx:1.26');
+  runToRest(sim);
+  patch(sim, (abort() as { patch: { status: object } }).patch);
+  runToRest(sim);
+  assert.ok(deadlineOf(sim, '2'), 'the aborted preview carries its deadline');
+  assert.deepEqual(sizes(sim), { '1': 3, '2': 3 }, 'still up: the watch cache has not seen the scale-down yet');
+  patch(sim, (retry() as { patch: { status: object } }).patch);
+  tick(sim);
+  assert.equal(selectorOf(sim, 'web-active'), v1, 'the first reconcile after retry does not switch');
+  runToRest(sim);
+  assert.equal(sim.rollout.status?.message, 'BlueGreenPause');
+  assert.equal(selectorOf(sim, 'web-active'), v1);
+  assert.equal(deadlineOf(sim, '2'), undefined);
 });
 
 test('abortScaleDownDelaySeconds: 0 leaves the aborted preview up', () => {
