@@ -48,7 +48,7 @@ test('no reconcile (and no write) until every cache has synced', async () => {
   controller.start();
   caches.rollouts.emit('add', rollout);
   await new Promise((r) => setTimeout(r, 350));
-  assert.deepEqual(writes, [], 'nothing written while the ReplicaSet cache is still listing');
+  assert.equal(writes.length, 0, `nothing written while the ReplicaSet cache is still listing (writes: ${writes.join(', ')})`);
   caches.replicaSets.synced = true;
   await new Promise((r) => setTimeout(r, 350));
   assert.ok(writes.includes('create'), `reconciled once synced (writes: ${writes.join(', ')})`);
