@@ -50,8 +50,10 @@ export class KubeClient implements Cluster {
     const cluster = kubeConfig.getCurrentCluster();
     if (!cluster) throw new Error('kubeconfig has no current cluster');
     this.server = new URL(cluster.server);
-    // Keep-alive: a sync applies hundreds of objects; a TLS handshake each would dominate.
-    this.maxSockets = options.maxSockets ?? 32;
+    // Keep-alive: a sync applies hundreds of objects; a TLS handshake each would dominate. 64: the
+    // Rollout controller alone may have 10 reconciles and 40 wake-ups (pause ends) in flight, plus
+    // Events; a request beyond the limit waits in the agent for a free socket.
+    this.maxSockets = options.maxSockets ?? 64;
     const agentOpts = { keepAlive: true, maxSockets: this.maxSockets };
     this.agent = this.server.protocol === 'http:' ? new HttpAgent(agentOpts) : new HttpsAgent(agentOpts);
   }

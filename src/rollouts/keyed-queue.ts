@@ -3,18 +3,29 @@
 // more afterwards, failures retry with per-key exponential backoff, and `addAfter` keeps one timer
 // per key (the earliest) so pause expiry needs no polling. A key whose `addAfter` time has come is
 // served before keys added by events: its deadline (a pause's end) has already passed, while
-// event-driven work is level-triggered and loses nothing by waiting behind it.
+// event-driven work is level-triggered and loses nothing by waiting behind it. With `dueWorkers`,
+// such keys also have workers of their own, so they never wait for event-driven work to finish.
 export interface KeyedQueueOptions {
   /** Keys processed at once across the queue. */
   workers: number;
+  /**
+   * Extra keys that may run at once beyond `workers`, only for keys whose `addAfter` time came
+   * (default 0). A deadline then never waits for a worker to come free behind event-driven work.
+   */
+  dueWorkers?: number;
   process: (key: string) => Promise<void>;
   onError?: (key: string, err: unknown, retryInMs: number) => void;
+  /**
+   * Called as a key starts: how long it waited since it was first asked for (an `addAfter` key:
+   * since its wake-up time, so a late timer counts), and its lane.
+   */
+  onStart?: (key: string, waitedMs: number, lane: 'due' | 'event') => void;
   baseBackoffMs?: number;
   maxBackoffMs?: number;
 }
 
 export class KeyedQueue {
-  private readonly opts: Required<Omit<KeyedQueueOptions, 'onError'>> & Pick<KeyedQueueOptions, 'onError'>;
+  private readonly opts: Required<Omit<KeyedQueueOptions, 'onError' | 'onStart'>> & Pick<KeyedQueueOptions, 'onError' | 'onStart'>;
   private readonly pending: string[] = [];
   /** Keys whose wake-up time came; served before `pending`. */
   private readonly due: string[] = [];
@@ -25,11 +36,15 @@ export class KeyedQueue {
   private readonly dirtyDue = new Set<string>();
   private readonly timers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
   private readonly failures = new Map<string, number>();
+  /** When each waiting key was first asked for since it last started (for onStart). */
+  private readonly askedAt = new Map<string, number>();
+  /** When each waiting key's earliest `addAfter` time came. */
+  private readonly dueAt = new Map<string, number>();
   private readonly idleWaiters: Array<() => void> = [];
   private stopped = false;
 
   constructor(opts: KeyedQueueOptions) {
-    this.opts = { baseBackoffMs: 200, maxBackoffMs: 60_000, ...opts };
+    this.opts = { baseBackoffMs: 200, maxBackoffMs: 60_000, dueWorkers: 0, ...opts };
   }
 
   add(key: string): void {
@@ -60,11 +75,19 @@ export class KeyedQueue {
     this.due.length = 0;
     this.queued.clear();
     this.queuedDue.clear();
+    this.askedAt.clear();
+    this.dueAt.clear();
     await this.whenIdle();
   }
 
-  private enqueue(key: string, isDue: boolean): void {
+  private enqueue(key: string, isDue: boolean, at = Date.now()): void {
     if (this.stopped) return;
+    const asked = this.askedAt.get(key);
+    if (asked === undefined || at < asked) this.askedAt.set(key, at);
+    if (isDue) {
+      const due = this.dueAt.get(key);
+      if (due === undefined || at < due) this.dueAt.set(key, at);
+    }
     if (this.active.has(key)) {
       this.dirty.add(key);
       if (isDue) this.dirtyDue.add(key);
@@ -99,20 +122,27 @@ export class KeyedQueue {
     if (existing) clearTimeout(existing.timer);
     const timer = setTimeout(() => {
       this.timers.delete(key);
-      this.enqueue(key, isDue);
+      this.enqueue(key, isDue, isDue ? at : Date.now());
     }, ms);
     timer.unref();
     this.timers.set(key, { at, timer });
   }
 
   private pump(): void {
-    while (this.active.size < this.opts.workers) {
-      const key = this.due.shift() ?? this.pending.shift();
+    for (;;) {
+      let key: string | undefined;
+      if (this.due.length > 0 && this.active.size < this.opts.workers + this.opts.dueWorkers) key = this.due.shift();
+      else if (this.pending.length > 0 && this.active.size < this.opts.workers) key = this.pending.shift();
       if (key === undefined) break;
       if (!this.queued.has(key)) continue; // already taken from the other lane
+      const lane = this.queuedDue.has(key) ? 'due' : 'event';
       this.queued.delete(key);
       this.queuedDue.delete(key);
       this.active.add(key);
+      const since = (lane === 'due' ? this.dueAt.get(key) : undefined) ?? this.askedAt.get(key);
+      this.askedAt.delete(key);
+      this.dueAt.delete(key);
+      if (this.opts.onStart) this.opts.onStart(key, since === undefined ? 0 : Math.max(0, Date.now() - since), lane);
       void this.run(key);
     }
     if (this.length === 0) for (const w of this.idleWaiters.splice(0)) w();

@@ -37,6 +37,78 @@ export function serviceNamesOf(rollout: Rollout): string[] {
   return names.filter((n): n is string => typeof n === 'string' && n.length > 0);
 }
 
+/**
+ * ReplicaSets by the uid of the object controlling them, and by the name of the Rollout they could
+ * collide with (`<rollout>-<hash>`: the part before the last dash), kept up to date from the cache's
+ * events. With hundreds of Rollouts in a namespace, a reconcile then looks up its own ReplicaSets
+ * instead of scanning every one in the namespace. Only keys are kept: objects are read from the
+ * cache, and a stale key is harmless (its object is checked again).
+ */
+export class ReplicaSetIndex {
+  private readonly byOwner = new Map<string, Set<string>>();
+  private readonly byRolloutName = new Map<string, Set<string>>();
+  private readonly ownerOf = new Map<string, string>();
+
+  private static key(ns: string | undefined, name: string | undefined): string {
+    return `${ns ?? ''}/${name ?? ''}`;
+  }
+
+  private static prefixKey(ns: string | undefined, name: string): string {
+    return `${ns ?? ''}/${name.slice(0, Math.max(0, name.lastIndexOf('-')))}`;
+  }
+
+  private static addTo(map: Map<string, Set<string>>, k: string, v: string): void {
+    let set = map.get(k);
+    if (!set) map.set(k, (set = new Set()));
+    set.add(v);
+  }
+
+  private static removeFrom(map: Map<string, Set<string>>, k: string, v: string): void {
+    const set = map.get(k);
+    if (!set) return;
+    set.delete(v);
+    if (set.size === 0) map.delete(k);
+  }
+
+  upsert(rs: KubeObject): void {
+    const name = rs.metadata?.name ?? '';
+    const ns = rs.metadata?.namespace;
+    const key = ReplicaSetIndex.key(ns, name);
+    const uid = controllerOf(rs)?.uid;
+    const before = this.ownerOf.get(key);
+    if (before !== uid) {
+      if (before !== undefined) ReplicaSetIndex.removeFrom(this.byOwner, before, name);
+      if (uid !== undefined) {
+        ReplicaSetIndex.addTo(this.byOwner, uid, name);
+        this.ownerOf.set(key, uid);
+      } else {
+        this.ownerOf.delete(key);
+      }
+    }
+    if (name.includes('-')) ReplicaSetIndex.addTo(this.byRolloutName, ReplicaSetIndex.prefixKey(ns, name), name);
+  }
+
+  remove(rs: KubeObject): void {
+    const name = rs.metadata?.name ?? '';
+    const ns = rs.metadata?.namespace;
+    const key = ReplicaSetIndex.key(ns, name);
+    const before = this.ownerOf.get(key);
+    if (before !== undefined) ReplicaSetIndex.removeFrom(this.byOwner, before, name);
+    this.ownerOf.delete(key);
+    if (name.includes('-')) ReplicaSetIndex.removeFrom(this.byRolloutName, ReplicaSetIndex.prefixKey(ns, name), name);
+  }
+
+  /** Names of the ReplicaSets (in `namespace`) the object with this uid controls. */
+  ownedBy(uid: string | undefined): Iterable<string> {
+    return (uid && this.byOwner.get(uid)) || [];
+  }
+
+  /** Names `<rolloutName>-<anything without a dash>` in the namespace. */
+  namedAfter(namespace: string, rolloutName: string): Iterable<string> {
+    return this.byRolloutName.get(`${namespace}/${rolloutName}`) ?? [];
+  }
+}
+
 type PodObject = KubeObject & { status?: { conditions?: Array<{ type: string; status: string; lastTransitionTime?: string }> } };
 
 function podAvailable(pod: PodObject, minReadySeconds: number, now: Date): boolean {
@@ -46,14 +118,34 @@ function podAvailable(pod: PodObject, minReadySeconds: number, now: Date): boole
   return now.getTime() - Date.parse(ready.lastTransitionTime) >= minReadySeconds * 1000;
 }
 
-export function observeRollout(rollout: Rollout, caches: RolloutCaches, now: Date): Observed {
+/** The ReplicaSets the Rollout controls, and the names of others that could collide with `<rollout>-<hash>`. */
+function replicaSetsOf(rollout: Rollout, caches: RolloutCaches, index: ReplicaSetIndex | undefined): { owned: KubeObject[]; foreign: string[] } {
   const ns = rollout.metadata.namespace ?? 'default';
   const uid = rollout.metadata.uid;
-  const inNamespace = caches.replicaSets.list(ns);
-  const owned = inNamespace.filter((rs) => controllerOf(rs)?.uid === uid);
+  if (!index) {
+    const inNamespace = caches.replicaSets.list(ns);
+    const owned = inNamespace.filter((rs) => controllerOf(rs)?.uid === uid);
+    const ownedNames = new Set(owned.map((rs) => rs.metadata?.name));
+    const prefix = `${rollout.metadata.name}-`;
+    const foreign = inNamespace.filter((rs) => !ownedNames.has(rs.metadata?.name) && rs.metadata?.name?.startsWith(prefix) && !rs.metadata.name.slice(prefix.length).includes('-')).map((rs) => rs.metadata?.name ?? '');
+    return { owned, foreign };
+  }
+  const owned: KubeObject[] = [];
+  for (const name of index.ownedBy(uid)) {
+    const rs = caches.replicaSets.get(name, ns);
+    if (rs && controllerOf(rs)?.uid === uid) owned.push(rs);
+  }
   const ownedNames = new Set(owned.map((rs) => rs.metadata?.name));
-  // Only names that could collide with `<rollout>-<hash>` matter.
-  const foreign = inNamespace.filter((rs) => !ownedNames.has(rs.metadata?.name) && rs.metadata?.name?.startsWith(`${rollout.metadata.name}-`)).map((rs) => rs.metadata?.name ?? '');
+  const foreign: string[] = [];
+  for (const name of index.namedAfter(ns, rollout.metadata.name)) if (!ownedNames.has(name) && caches.replicaSets.get(name, ns)) foreign.push(name);
+  return { owned, foreign };
+}
+
+export function observeRollout(rollout: Rollout, caches: RolloutCaches, now: Date, index?: ReplicaSetIndex): Observed {
+  const ns = rollout.metadata.namespace ?? 'default';
+  const uid = rollout.metadata.uid;
+  const { owned, foreign } = replicaSetsOf(rollout, caches, index);
+  const ownedNames = new Set(owned.map((rs) => rs.metadata?.name));
   const services: Record<string, Service | undefined> = {};
   for (const name of serviceNamesOf(rollout)) services[name] = caches.services.get(name, ns) as unknown as Service | undefined;
   const observed: Observed = { replicaSets: owned as unknown as ReplicaSet[], services, foreignReplicaSetNames: foreign };

@@ -10,14 +10,20 @@ import { decide } from '../engine/decide.ts';
 import { statusMergePatch } from '../engine/status-patch.ts';
 import type { Rollout } from '../engine/types.ts';
 import { KeyedQueue } from './keyed-queue.ts';
-import { analysisRunNamesInStatus, controllerOf, observeRollout, serviceNamesOf, type RolloutCaches } from './observe-rollout.ts';
+import { analysisRunNamesInStatus, controllerOf, observeRollout, ReplicaSetIndex, serviceNamesOf, type RolloutCaches } from './observe-rollout.ts';
 import type { AnalysisRun } from '../engine/analysis/types.ts';
 import type { Observed } from '../engine/types.ts';
 import { usesAnalysis } from '../engine/analysis/rollout-analysis.ts';
+import { needsPodsForEphemeralMetadata } from '../engine/ephemeral-metadata.ts';
+import type { ReplicaSet } from '../engine/types.ts';
 import { executeActions } from './execute-actions.ts';
 
 export interface RolloutControllerMetrics {
   reconciled(result: 'success' | 'error', seconds: number): void;
+  /** A key started: how long it waited in the queue (a wake-up: since its time came), by lane. */
+  queueWait?(lane: 'due' | 'event', seconds: number): void;
+  /** One status write, request to answer. */
+  statusPatched?(seconds: number): void;
 }
 
 export interface RolloutControllerDeps {
@@ -27,6 +33,8 @@ export interface RolloutControllerDeps {
   log: Logger;
   now?: () => Date;
   workers?: number;
+  /** Extra workers only for wake-ups (pause expiry, deadlines); default: four times `workers`. */
+  dueWorkers?: number;
   metrics?: RolloutControllerMetrics;
 }
 
@@ -75,9 +83,11 @@ export function createRolloutController(deps: RolloutControllerDeps): RolloutCon
     const started = Date.now();
     try {
       const at = now();
-      const observed = observeRollout(rollout, caches, at);
+      const observed = observeRollout(rollout, caches, at, replicaSetIndex);
       await addRunsMissingFromCache(rollout, observed);
-      const decision = decide(structuredClone(rollout), observed, at);
+      // decide() copies what it changes (its context is a deep copy) and never writes to its
+      // arguments (test/unit/engine/decide-inputs.test.ts), so the cached objects go in as they are.
+      const decision = decide(rollout, observed, at);
       const stale = new Set([obj.metadata?.resourceVersion ?? '']);
       const executed = await executeActions(decision.actions, rollout, { cluster, events: deps.events });
       let latest: KubeObject = obj;
@@ -87,10 +97,14 @@ export function createRolloutController(deps: RolloutControllerDeps): RolloutCon
       }
       const patch = statusMergePatch(rollout.status, decision.status);
       if (patch.status) {
+        const sent = Date.now();
         latest = await cluster.patchStatus({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', namespace: rollout.metadata.namespace, name: rollout.metadata.name }, patch);
+        deps.metrics?.statusPatched?.((Date.now() - sent) / 1000);
       }
       if (latest !== obj) written.set(key, { staleVersions: stale, rollout: latest });
-      if (decision.requeueAfterMs !== undefined) queue.addAfter(key, decision.requeueAfterMs);
+      // requeueAfterMs counts from `at`, when the engine decided; the actions and the status write
+      // since then (a few hundred ms under load) must not push a pause's end back by as much.
+      if (decision.requeueAfterMs !== undefined) queue.addAfter(key, decision.requeueAfterMs - (Date.now() - started));
       deps.metrics?.reconciled('success', (Date.now() - started) / 1000);
       if (decision.actions.length || patch.status) {
         deps.log.debug({ rollout: key, actions: decision.actions.map((a) => a.kind), phase: decision.status.phase, step: decision.status.currentStepIndex }, 'reconciled');
@@ -115,18 +129,38 @@ export function createRolloutController(deps: RolloutControllerDeps): RolloutCon
 
   const queue = new KeyedQueue({
     workers: deps.workers ?? 10,
+    dueWorkers: deps.dueWorkers ?? 4 * (deps.workers ?? 10),
     process: reconcile,
+    onStart: (_key, waited, lane) => deps.metrics?.queueWait?.(lane, waited / 1000),
     onError: (key, err, retryInMs) => deps.log.warn({ rollout: key, err: (err as Error).message, retryInMs }, 'reconcile failed; retrying'),
   });
 
+  const replicaSetIndex = new ReplicaSetIndex();
   const enqueueRollout = (obj: KubeObject) => queue.add(keyOf(obj.metadata?.namespace, obj.metadata?.name));
   const enqueueOwnerOfReplicaSet = (rs: KubeObject | undefined) => {
     const owner = rs && controllerOf(rs);
     if (rs && owner?.kind === 'Rollout') queue.add(keyOf(rs.metadata?.namespace, owner.name));
   };
+  // A reconcile reads pods only for restarts and ephemeral metadata (observeRollout); a pod change
+  // wakes its Rollout only then. Otherwise the ReplicaSet's own status (ready, available) carries
+  // every pod change the engine looks at, and a thousand pods coming up would each cost a reconcile.
   const enqueueOwnerOfPod = (pod: KubeObject) => {
     const owner = controllerOf(pod);
-    if (owner?.kind === 'ReplicaSet') enqueueOwnerOfReplicaSet(caches.replicaSets.get(owner.name, pod.metadata?.namespace));
+    if (owner?.kind !== 'ReplicaSet') return;
+    const rs = caches.replicaSets.get(owner.name, pod.metadata?.namespace);
+    const rsOwner = rs && controllerOf(rs);
+    if (!rs || rsOwner?.kind !== 'Rollout') return;
+    const ns = rs.metadata?.namespace;
+    const ro = caches.rollouts.get(rsOwner.name, ns) as unknown as Rollout | undefined;
+    if (ro && !ro.spec?.restartAt) {
+      const owned: ReplicaSet[] = [];
+      for (const name of replicaSetIndex.ownedBy(ro.metadata.uid)) {
+        const r = caches.replicaSets.get(name, ns);
+        if (r && controllerOf(r)?.uid === ro.metadata.uid) owned.push(r as unknown as ReplicaSet);
+      }
+      if (!needsPodsForEphemeralMetadata(ro, owned)) return;
+    }
+    queue.add(keyOf(ns, rsOwner.name));
   };
   const enqueueOwnerOfRun = (run: KubeObject) => {
     const owner = controllerOf(run);
@@ -149,6 +183,11 @@ export function createRolloutController(deps: RolloutControllerDeps): RolloutCon
     start() {
       for (const ev of ['add', 'update', 'resync'] as const) caches.rollouts.on(ev, enqueueRollout);
       caches.rollouts.on('delete', (o) => written.delete(keyOf(o.metadata?.namespace, o.metadata?.name)));
+      // The index first, so the enqueue handlers below see it up to date.
+      for (const rs of caches.replicaSets.list()) replicaSetIndex.upsert(rs);
+      caches.replicaSets.on('add', (rs) => replicaSetIndex.upsert(rs));
+      caches.replicaSets.on('update', (rs) => replicaSetIndex.upsert(rs));
+      caches.replicaSets.on('delete', (rs) => replicaSetIndex.remove(rs));
       for (const ev of ['add', 'update', 'delete'] as const) {
         caches.replicaSets.on(ev, enqueueOwnerOfReplicaSet);
         caches.pods.on(ev, enqueueOwnerOfPod);

@@ -111,3 +111,59 @@ test('a failed key retries behind event-driven keys, not ahead of them', async (
   await q.whenIdle();
   assert.deepEqual(runs, ['x', 'busy', 'a', 'x']);
 });
+
+test('dueWorkers: a key whose time came starts at once while every worker is busy with event-driven keys', async () => {
+  const runs: string[] = [];
+  const releases: Array<() => void> = [];
+  const q = new KeyedQueue({
+    workers: 2,
+    dueWorkers: 1,
+    process: async (k) => {
+      runs.push(k);
+      if (k.startsWith('busy')) await new Promise<void>((r) => releases.push(r));
+    },
+  });
+  q.add('busy1');
+  q.add('busy2');
+  q.add('a');
+  q.addAfter('t', 5);
+  q.addAfter('u', 5);
+  await tick(40);
+  // 't' took the one extra worker; 'u' waits for it (not for the event workers), and 'a' still waits.
+  assert.deepEqual(runs, ['busy1', 'busy2', 't', 'u']);
+  for (const r of releases) r();
+  await q.whenIdle();
+  assert.deepEqual(runs, ['busy1', 'busy2', 't', 'u', 'a']);
+});
+
+test('dueWorkers are never used by event-driven keys', async () => {
+  let running = 0;
+  let max = 0;
+  const q = new KeyedQueue({ workers: 2, dueWorkers: 5, process: async () => { running++; max = Math.max(max, running); await tick(10); running--; } });
+  for (const k of ['a', 'b', 'c', 'd', 'e', 'f']) q.add(k);
+  await q.whenIdle();
+  assert.equal(max, 2);
+});
+
+test('onStart reports the wait and the lane; a wake-up is timed from its due time', async () => {
+  const starts: Array<{ key: string; waited: number; lane: string }> = [];
+  let release: () => void = () => {};
+  const q = new KeyedQueue({
+    workers: 1,
+    process: async (k) => {
+      if (k === 'busy') await new Promise<void>((r) => (release = r));
+    },
+    onStart: (key, waited, lane) => starts.push({ key, waited, lane }),
+  });
+  q.add('busy');
+  q.add('e');
+  q.addAfter('t', 20);
+  await tick(70);
+  release();
+  await q.whenIdle();
+  assert.deepEqual(starts.map((s) => `${s.key}:${s.lane}`), ['busy:event', 't:due', 'e:event']);
+  const t = starts.find((s) => s.key === 't');
+  const e = starts.find((s) => s.key === 'e');
+  assert.ok(t && t.waited >= 40 && t.waited < 200, `t waited ${t?.waited} ms after its time came`);
+  assert.ok(e && e.waited >= (t?.waited ?? 0), `e waited ${e?.waited} ms since it was added`);
+});
