@@ -33,6 +33,37 @@ const PEER_TIMEOUT_MS = 40_000;
 // The whole benchmark should stay near 4 minutes; the peer is skipped rather than overrun.
 const PEER_START_BUDGET_MS = 230_000;
 const PEER_REPLAY_SPAN_MS = 10_000;
+// Sluice writes Events in the background, a few at a time: after the last Rollout is Healthy, wait
+// (at most this long) until it has sent nothing for EVENT_QUIET_MS, and count what it sent meanwhile.
+const EVENT_DRAIN_TIMEOUT_MS = 90_000;
+const EVENT_QUIET_MS = 3000;
+
+/** Cumulative bucket counts (le → count) of one histogram in a Prometheus text exposition. */
+function histogram(text: string, name: string, labels = ''): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}_bucket{`) || !line.includes(labels)) continue;
+    const le = /le="([^"]+)"/.exec(line)?.[1];
+    if (le === undefined) continue;
+    out.set(le === '+Inf' ? Infinity : Number(le), Number(line.slice(line.lastIndexOf(' ') + 1)));
+  }
+  return out;
+}
+
+/** Bucket bound under which fraction q of the observations (after − before) fell: "≤ 250 ms". */
+function bucketQuantile(after: Map<number, number>, before: Map<number, number>, q: number): string {
+  const les = [...after.keys()].sort((a, b) => a - b);
+  const total = (after.get(Infinity) ?? 0) - (before.get(Infinity) ?? 0);
+  if (total <= 0) return 'n/a';
+  for (const le of les) {
+    if ((after.get(le) ?? 0) - (before.get(le) ?? 0) >= q * total) return le === Infinity ? `> ${duration(1000 * (les[les.length - 2] ?? 0))}` : `≤ ${duration(le * 1000)}`;
+  }
+  return 'n/a';
+}
+
+async function metricsText(url: string): Promise<string> {
+  return await fetch(`${url}/metrics`).then((r) => r.text()).catch(() => '');
+}
 
 interface Lag {
   name: string;
@@ -101,6 +132,7 @@ export async function canary500(ctx: BenchContext): Promise<BenchResult> {
   // The update: every Rollout gets a new image, with bounded concurrency.
   await sluice.requests(); // reset the counters
   const metrics0 = await reconcileMetrics(sluice.url);
+  const text0 = await metricsText(sluice.url);
   const cpu0 = await sluice.proc();
   await observer.record(true);
   const tPatch = now();
@@ -115,10 +147,22 @@ export async function canary500(ctx: BenchContext): Promise<BenchResult> {
   const usage = await sluice.usage();
   const requests = await sluice.requests();
   const metrics1 = await reconcileMetrics(sluice.url);
+  const text1 = await metricsText(sluice.url);
   const events = await observer.drain();
   await observer.record(false);
   const restartsSluice = await observer.restarts();
   ctx.log(`${bench}: update: ${healthy}/${ROLLOUTS} Healthy in ${duration(updateMs)}`);
+  // The Events still being written after the last Rollout turned Healthy (and anything else sent then).
+  const tDrain = now();
+  let quietSince = now();
+  const afterHealthy: Record<string, number> = {};
+  while (now() - tDrain < EVENT_DRAIN_TIMEOUT_MS && now() - quietSince < EVENT_QUIET_MS) {
+    await sleep(500);
+    const more = await sluice.requests();
+    if (Object.keys(more).length) quietSince = now();
+    for (const [k, v] of Object.entries(more)) afterHealthy[k] = (afterHealthy[k] ?? 0) + v;
+  }
+  const drainMs = quietSince - tDrain;
   await sluice.stop();
 
   const { lags, imprecise } = stepLags(events);
@@ -187,11 +231,21 @@ export async function canary500(ctx: BenchContext): Promise<BenchResult> {
     { bench, metric: 'Sluice CPU, update → all Healthy', sluice: `${cpuS.toFixed(1)} s in ${duration(updateMs)} wall`, peer: '', ratio: '', goal: '', verdict: 'info' },
   ];
   const top = Object.entries(requests).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ');
+  const lateTotal = Object.values(afterHealthy).reduce((a, b) => a + b, 0);
+  const lateTop = Object.entries(afterHealthy).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ');
+  const h = (name: string, labels = '') => [histogram(text1, name, labels), histogram(text0, name, labels)] as const;
+  const [dueAfter, dueBefore] = h('sluice_rollout_queue_wait_seconds', 'lane="due"');
+  const [evAfter, evBefore] = h('sluice_rollout_queue_wait_seconds', 'lane="event"');
+  const [spAfter, spBefore] = h('sluice_rollout_status_patch_duration_seconds');
+  const dueCount = (dueAfter.get(Infinity) ?? 0) - (dueBefore.get(Infinity) ?? 0);
+  const evCount = (evAfter.get(Infinity) ?? 0) - (evBefore.get(Infinity) ?? 0);
+  const spCount = (spAfter.get(Infinity) ?? 0) - (spBefore.get(Infinity) ?? 0);
   notes.push(
     `${bench}: ${ROLLOUTS} Rollouts with replicas 1 (to keep the pod count sane on 2 cores: up to ${ROLLOUTS * 2} pods mid-canary, made ready by the test bed's node simulator), steps ${JSON.stringify(STEPS)}, one headless canary and stable Service each; Sluice = startService in a child process (log level warn to a null sink), measured through /proc; observer = a watch in a worker thread of the bench process. Load average at start ${load0}, at the end ${await loadAverage()}.`,
     `${bench}: first deploy: ${ROLLOUTS * 3} objects created in ${duration(createMs)} (${CONCURRENCY} at a time), ${firstHealthy}/${ROLLOUTS} Healthy after ${duration(firstDeployMs)}, Sluice CPU ${deployCpu.toFixed(1)} s.`,
     `${bench}: update: ${ROLLOUTS} image patches sent in ${duration(patchMs)}; pauses began over ${duration(lastPause - firstPause)} (first ${duration(firstPause - wallPatch)} after the first patch); all Healthy after ${duration(updateMs)}. Lag measured for ${lags.length}/${ROLLOUTS} (${imprecise} only seen through a re-list, left out; observer watch restarts: ${restartsSluice}). Reference = recorded startTime + ${PAUSE_SECONDS} s, which is when the engine and Argo deem the pause over; startTime has 1 s precision, so the pause from when it was observed to begin until the advance lasted p50 ${duration(percentile(observedPause, 50))}, min ${duration(Math.min(...observedPause))}, max ${duration(Math.max(...observedPause))}.`,
-    `${bench}: Sluice during the update: ${cpuS.toFixed(1)} s CPU (/proc utime+stime), ${reconciles} reconciles (${(metrics1.seconds - metrics0.seconds).toFixed(1)} s of reconcile wall time summed over 10 workers), ${requestTotal} API requests (${(requestTotal / ROLLOUTS).toFixed(1)} per Rollout): ${top}; RSS at the end ${(usage.mem.rss / 2 ** 20).toFixed(0)} MiB, heap used ${(usage.mem.heapUsed / 2 ** 20).toFixed(0)} MiB.`,
+    `${bench}: Sluice during the update: ${cpuS.toFixed(1)} s CPU (/proc utime+stime), ${reconciles} reconciles (${(metrics1.seconds - metrics0.seconds).toFixed(1)} s of reconcile wall time summed over all workers: 10, plus up to 40 for wake-ups only), ${requestTotal} API requests (${(requestTotal / ROLLOUTS).toFixed(1)} per Rollout): ${top}; RSS at the end ${(usage.mem.rss / 2 ** 20).toFixed(0)} MiB, heap used ${(usage.mem.heapUsed / 2 ** 20).toFixed(0)} MiB. After the last Rollout was Healthy it sent ${lateTotal} more requests over ${duration(drainMs)} (${lateTop || 'none'}; Events are written in the background, a few at a time), so ${requestTotal + lateTotal} in all (${((requestTotal + lateTotal) / ROLLOUTS).toFixed(1)} per Rollout).`,
+    `${bench}: Sluice's own histograms over the update (bucket bounds): queue wait of wake-ups (a pause's end, from the moment it came to the reconcile's start) p50 ${bucketQuantile(dueAfter, dueBefore, 0.5)}, p99 ${bucketQuantile(dueAfter, dueBefore, 0.99)} (${dueCount}); of event-driven keys p50 ${bucketQuantile(evAfter, evBefore, 0.5)}, p99 ${bucketQuantile(evAfter, evBefore, 0.99)} (${evCount}); status patch p50 ${bucketQuantile(spAfter, spBefore, 0.5)}, p99 ${bucketQuantile(spAfter, spBefore, 0.99)} (${spCount}).`,
     `${bench}: ${peerNote}. The peer does only the step advance (no ReplicaSet, Service or Event work), so it is a lower bound for any controller on this API server and machine. Argo Rollouts (no Argo controller runs here): it requeues a Rollout paused at a timed step for the moment the pause expires (checkEnqueueRolloutDuringWait → enqueueRolloutAfter(startTime + duration − now)) and completes the step once startTime + duration is before now, so its lag is its workqueue wait plus one reconcile (10 rollout workers by default).`,
   );
   if (lags.length < ROLLOUTS) notes.push(`${bench}: only ${lags.length} of ${ROLLOUTS} Rollouts were seen to pause and advance within ${duration(UPDATE_TIMEOUT_MS)}; the lag percentiles cover those only, and p99 is marked MISS.`);
