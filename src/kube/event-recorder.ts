@@ -2,12 +2,14 @@
 // same reason and message on the same object within the window bump `count` on one Event instead
 // of creating a new one each time, as client-go's recorder does.
 //
-// Events are written in the background, a few at a time, in the order they were recorded (client-go's
-// broadcaster writes them one by one from its own goroutine). A controller records a dozen per
-// Rollout update; sent all at once they took half of the API server's requests from the writes that
-// move Rollouts forward. A repeat recorded while the same event still waits to be sent is folded into
-// it (one write, count raised), and the backlog is bounded: past `maxQueued` an event is dropped and
-// logged, as client-go drops past 1,000.
+// Events are written in the background, one at a time, in the order they were recorded, as client-go's
+// broadcaster writes them from its own goroutine. A controller records a dozen per Rollout update;
+// sent as they came (canary-500: ~100 a second, half of all requests) they competed with the writes
+// that move Rollouts forward; one writer leaves most of them until the API server has time (in trial
+// runs, a burst of pause ends got its status patches through faster than with four writers). A repeat
+// recorded while the same event still waits to be sent is folded into it (one write, count raised),
+// and the backlog is bounded: past `maxQueued` an event is dropped and logged, as client-go drops
+// past 1,000.
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { KubeClient } from './kube-client.ts';
@@ -19,7 +21,7 @@ export type EventRecorder = EventSink;
 
 const AGGREGATION_WINDOW_MS = 10 * 60_000;
 /** Events written at once. */
-export const EVENT_WRITERS = 4;
+export const EVENT_WRITERS = 1;
 /** Events waiting to be written before new ones are dropped. */
 export const MAX_QUEUED_EVENTS = 10_000;
 
