@@ -11,6 +11,14 @@
 // - every packed lookup lists `objects/pack`: the listing is kept until a file in that directory
 //   is written or removed through this client.
 //
+// And one replacement: a pack a fetch writes is indexed here (src/git/index-pack.ts, native zlib and
+// SHA-1) instead of by isomorphic-git's JavaScript indexer, which took 80-90 % of a large clone.
+// isomorphic-git's fetch writes the shallow file and the remote refs first, then the pack, then
+// builds and writes the `.idx`; so once the pack and its `.idx` are written here, the write throws
+// PackIndexed, which ends that fetch with nothing left undone, and the caller takes it as success
+// (isomorphic-git-source.ts; a test pins that order). A pack this indexer cannot take (a thin pack
+// with deltas against objects outside it) is written and left to isomorphic-git as before.
+//
 // Writes, creations and removals through this client update or drop what is kept, so isomorphic-git
 // sees exactly what node:fs would show as long as nothing else writes into the cache directory
 // (it is private to one Sluice process; README, git.cacheDir). Measured on the 1,000-file
@@ -19,8 +27,20 @@ import { promises as fsp } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { join } from 'node:path';
 import type { PromiseFsClient } from 'isomorphic-git';
+import { PackNotIndexable } from './index-pack.ts';
+import { indexPackOffThread } from './index-pack-off-thread.ts';
+
+/** Thrown by a pack write once the pack and its index are on disk: the fetch has nothing left to do. */
+export class PackIndexed extends Error {
+  readonly packPath: string;
+  constructor(packPath: string) {
+    super(`pack ${packPath} written and indexed`);
+    this.packPath = packPath;
+  }
+}
 
 const FANOUT = /^[0-9a-f]{2}$/;
+const PACK_FILE = /\/pack-[0-9a-f]{40}\.pack$/;
 // isomorphic-git wraps the client anew on every call and probes it with `readFile()` (no path) to
 // see whether it returns promises. node:fs answers with a fresh TypeError and its stack trace each
 // time, about 15 µs; this shared rejection costs nothing.
@@ -32,6 +52,9 @@ export function gitCacheFs(gitdir: string): PromiseFsClient {
   let gitdirStat: Stats | undefined;
   let fanout: Promise<Set<string>> | undefined;
   let packList: Promise<string[]> | undefined;
+  // How the last pack write ended: isomorphic-git retries a failed write once with the same data
+  // (after creating the directory), and that retry must end the same way without doing it again.
+  let lastPack: { path: string; data: Uint8Array; outcome: Error } | undefined;
 
   // The `objects/xx` directories that exist (read once; kept current by mkdir/writeFile below).
   const fanoutDirs = () =>
@@ -63,6 +86,26 @@ export function gitCacheFs(gitdir: string): PromiseFsClient {
     gitdirStat = undefined;
   };
 
+  const indexWrittenPack = async (path: string, data: Uint8Array) => {
+    let idx: Buffer;
+    try {
+      idx = await indexPackOffThread(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+    } catch (err) {
+      if (err instanceof PackNotIndexable) return; // isomorphic-git indexes it
+      // A corrupt pack: leave no pack without an index behind, and fail the fetch.
+      await fsp.rm(path, { force: true });
+      packList = undefined;
+      const e = new Error(`received pack is unusable: ${(err as Error).message}`);
+      lastPack = { path, data, outcome: e };
+      throw e;
+    }
+    const idxPath = path.replace(/\.pack$/, '.idx');
+    await fsp.writeFile(idxPath, idx);
+    wrote(idxPath);
+    lastPack = { path, data, outcome: new PackIndexed(path) };
+    throw new PackIndexed(path);
+  };
+
   return {
     promises: {
       async readFile(path: string, options?: unknown) {
@@ -71,8 +114,14 @@ export function gitCacheFs(gitdir: string): PromiseFsClient {
         return await fsp.readFile(path, options as Parameters<typeof fsp.readFile>[1]);
       },
       async writeFile(path: string, data: Uint8Array | string, options?: unknown) {
+        if (lastPack?.path === path && lastPack.data === data) {
+          const { outcome } = lastPack;
+          lastPack = undefined;
+          throw outcome instanceof PackIndexed ? new PackIndexed(path) : outcome;
+        }
         await fsp.writeFile(path, data, options as Parameters<typeof fsp.writeFile>[2]);
         wrote(path);
+        if (path.startsWith(packDir) && PACK_FILE.test(path) && typeof data !== 'string') await indexWrittenPack(path, data);
       },
       async mkdir(path: string, options?: unknown) {
         await fsp.mkdir(path, options as Parameters<typeof fsp.mkdir>[1]);

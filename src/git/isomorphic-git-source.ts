@@ -9,7 +9,7 @@ import git from 'isomorphic-git';
 import type { RefSpec } from '../config/config-types.ts';
 import { GitUnavailableError, type GitSource, type RepoFile, type RepoFileError, type ResolvedRevision } from '../ports/git-source.ts';
 import { countingHttpClient, type GitRequestKind } from './counting-http-client.ts';
-import { gitCacheFs } from './git-cache-fs.ts';
+import { gitCacheFs, PackIndexed } from './git-cache-fs.ts';
 import { resolveRef } from './resolve-ref.ts';
 
 export interface IsomorphicGitSourceOptions {
@@ -116,7 +116,8 @@ export function createIsomorphicGitSource(opts: IsomorphicGitSourceOptions): Git
           ...(pinned ? {} : { depth: 1, relative: shallow || tracked }),
         });
       } catch (err) {
-        throw network(`cannot fetch ${rev.ref} from ${opts.url}`, err);
+        // The cache's fs indexed the received pack itself and ended the fetch there (git-cache-fs.ts).
+        if (!(err instanceof PackIndexed)) throw network(`cannot fetch ${rev.ref} from ${opts.url}`, err);
       }
       if (!(await hasCommit(rev.sha))) throw new Error(`commit ${rev.sha} is not on ${rev.ref} at ${opts.url}`);
       return { fetched: true };

@@ -4,7 +4,8 @@
 // fs client, and a server that goes away.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, symlinkSync, rmSync } from 'node:fs';
+import { mkdtempSync, symlinkSync, rmSync, readdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGitServer, type GitServer } from '../testbed/git-server.ts';
@@ -106,6 +107,25 @@ test('an idle poll is one request with no pack bytes; a new commit is fetched in
     assert.deepEqual(await src.ensureCommit(await src.resolve()), { fetched: true });
     assert.ok(server.stats.totals.packBytesOut < 4096, `fetch ${i + 2} sent ${server.stats.totals.packBytesOut} bytes`);
   }
+});
+
+test("a fetched pack is indexed by Sluice as git would, and isomorphic-git's fetch still records the shallow boundary and the tracking ref", async () => {
+  // git-cache-fs ends isomorphic-git's fetch once the pack and its .idx are written, which relies on
+  // the fetch writing the shallow file and the refs before the pack: this pins that order.
+  const cacheDir = mkdtempSync(join(cacheRoot, 'c-'));
+  const src = source({ branch: 'main' }, { cacheDir });
+  const rev = await src.resolve();
+  assert.deepEqual(await src.ensureCommit(rev), { fetched: true });
+  const [gitdir] = readdirSync(cacheDir).map((d) => join(cacheDir, d));
+  const packs = readdirSync(join(gitdir!, 'objects/pack')).sort();
+  assert.equal(packs.length, 2, packs.join(', '));
+  const packPath = join(gitdir!, 'objects/pack', packs.find((p) => p.endsWith('.pack'))!);
+  execFileSync('git', ['index-pack', '-o', join(cacheDir, 'native.idx'), packPath]);
+  assert.deepEqual(readFileSync(packPath.replace(/\.pack$/, '.idx')), readFileSync(join(cacheDir, 'native.idx')));
+  assert.equal(readFileSync(join(gitdir!, 'shallow'), 'utf8').trim(), rev.sha);
+  assert.equal(await git.resolveRef({ fs: gitCacheFs(gitdir!), gitdir: gitdir!, ref: 'refs/remotes/origin/main' }), rev.sha);
+  // And native git reads the cache as a repository.
+  assert.match(execFileSync('git', ['--git-dir', gitdir!, 'cat-file', '-t', rev.sha]).toString(), /commit/);
 });
 
 test('tags (annotated and lightweight), semver ranges over tags, pinned commits, the remote HEAD', async () => {
