@@ -81,6 +81,8 @@ function renderFile(path: string, text: string, lim: RenderLimits, objects: Rend
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, { ...PARSE_OPTIONS, lineCounter }) as Document.Parsed[];
   const lineAt = (offset: number) => lineCounter.linePos(offset).line;
+  // An alias is `*name`: a file without a `*` has none, and the walk looking for one is skipped.
+  const mayHaveAliases = text.includes('*');
   for (const doc of docs) {
     if (doc.errors.length > 0) {
       // One error per line: a single mistake often makes yaml report several at the same spot.
@@ -115,7 +117,7 @@ function renderFile(path: string, text: string, lim: RenderLimits, objects: Rend
     try {
       // yaml's alias count still lets one big anchor be expanded ~100 times; bound what aliases
       // may expand a document to by the per-file limit (alias-free documents never reach it).
-      plain = new PlainCopy(hasAliases(doc) ? lim.maxFileBytes : Infinity).copy(value);
+      plain = new PlainCopy(mayHaveAliases && hasAliases(doc) ? lim.maxFileBytes : Infinity).copy(value);
     } catch (err) {
       if (!(err instanceof PlainError)) throw err;
       if (err.segments === undefined) {

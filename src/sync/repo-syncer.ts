@@ -63,6 +63,8 @@ export class RepoSyncer {
   private state: RepoStatus;
   private restored = false;
   private lastRender: { sha: string; read: { errors: RepoFileError[] }; rendered: RenderResult } | undefined;
+  /** The kinds the last sync listed live objects of (listed early by the next, see syncInto). */
+  private lastKinds = new Map<string, { apiVersion: string; kind: string }>();
   /** Each file's last render, by path, with the bytes it was rendered from (see render()). */
   private fileRenders = new Map<string, { content: Uint8Array; rendered: RenderResult }>();
 
@@ -78,7 +80,11 @@ export class RepoSyncer {
   }
 
   status(): RepoStatus {
-    return structuredClone(this.state);
+    const { lastSync, ...rest } = this.state;
+    const copy: RepoStatus = structuredClone(rest);
+    // The changes are frozen and their diffs rendered on first read (lazyDiffChange): shared, not cloned.
+    if (lastSync) copy.lastSync = { ...structuredClone({ ...lastSync, changes: [] }), changes: [...lastSync.changes] };
+    return copy;
   }
 
   /** Enqueues a sync. While one runs, all further triggers share one follow-up sync. */
@@ -164,9 +170,14 @@ export class RepoSyncer {
 
   private async syncInto(report: SyncReport, opts: SyncOptions): Promise<void> {
     const { repo, git, cluster } = this.deps;
+    // The inventory and the live objects of the kinds the last sync applied are read from the
+    // cluster while Git is fetched and the manifests render (they depend on neither); kinds new in
+    // this commit are listed after the render. Each is awaited (and its error surfaces) where it is used.
+    const inventoryLoad = quiet(loadInventory(cluster, this.deps.stateNamespace, repo.name));
+    const earlyLive = quiet(this.listKinds([...this.lastKinds.values()]));
     if (!this.restored && !opts.dryRun) {
       // The last applied commit survives restarts in the inventory.
-      const inv = await loadInventory(cluster, this.deps.stateNamespace, repo.name).catch(() => undefined);
+      const inv = await inventoryLoad.catch(() => undefined);
       this.state.lastAppliedCommit = inv?.lastAppliedCommit;
       this.restored = true;
     }
@@ -193,10 +204,10 @@ export class RepoSyncer {
 
     const desired: DesiredObject[] = validated.objects.map((o) => prepareObject(o.object as KubeObject, repo.name, o.source));
     const desiredKeys = new Set(desired.map((d) => d.key));
-    const inventory: Inventory = (await loadInventory(cluster, this.deps.stateNamespace, repo.name)) ?? { repo: repo.name, url: repo.url, objects: [] };
+    const inventory: Inventory = (await inventoryLoad) ?? { repo: repo.name, url: repo.url, objects: [] };
 
     // 3. Apply what differs.
-    const live = await this.listLive(desired);
+    const live = await this.listLive(desired, earlyLive);
     const results = await applyObjects(cluster, desired, { concurrency: this.deps.concurrency, live, dryRun: opts.dryRun });
     this.account(report, results);
     if (!opts.dryRun && rev.sha === this.state.lastAppliedCommit) {
@@ -304,13 +315,24 @@ export class RepoSyncer {
     return out;
   }
 
-  /** Live objects of this repository, one list per kind, keyed like desired objects. */
-  private async listLive(desired: DesiredObject[]): Promise<Map<string, KubeObject>> {
-    const live = new Map<string, KubeObject>();
+  /**
+   * Live objects of this repository, one list per kind, keyed like desired objects: the kinds
+   * `early` already listed (see syncInto) plus the desired kinds it did not cover.
+   */
+  private async listLive(desired: DesiredObject[], early: Promise<{ kinds: Set<string>; live: Map<string, KubeObject> }>): Promise<Map<string, KubeObject>> {
     const kinds = new Map<string, { apiVersion: string; kind: string }>();
     for (const d of desired) kinds.set(`${d.object.apiVersion}|${d.object.kind}`, { apiVersion: d.object.apiVersion ?? '', kind: d.object.kind ?? '' });
+    this.lastKinds = kinds;
+    const listed = await early;
+    const rest = await this.listKinds([...kinds].filter(([key]) => !listed.kinds.has(key)).map(([, k]) => k));
+    for (const [key, obj] of rest.live) listed.live.set(key, obj);
+    return listed.live;
+  }
+
+  private async listKinds(kinds: Array<{ apiVersion: string; kind: string }>): Promise<{ kinds: Set<string>; live: Map<string, KubeObject> }> {
+    const live = new Map<string, KubeObject>();
     await Promise.all(
-      [...kinds.values()].map(async (k) => {
+      kinds.map(async (k) => {
         try {
           const list = await this.deps.cluster.list({ ...k, labelSelector: `${REPO_LABEL}=${this.deps.repo.name}` });
           for (const item of list.items) live.set(objectKey(refOfObject(item)), item);
@@ -320,7 +342,7 @@ export class RepoSyncer {
         }
       }),
     );
-    return live;
+    return { kinds: new Set(kinds.map((k) => `${k.apiVersion}|${k.kind}`)), live };
   }
 
   private pruneOrder(entries: InventoryEntry[]): InventoryEntry[] {
@@ -356,12 +378,31 @@ export class RepoSyncer {
       report.objects[r.outcome]++;
       if (r.outcome === 'failed') report.errors.push({ file: r.source.file, line: r.source.line, object: r.name, message: r.error ?? 'apply failed' });
       if (r.outcome !== 'unchanged' && report.changes.length < MAX_CHANGES_IN_STATUS) {
-        const change: SyncChange = { outcome: r.outcome, object: r.name, source: `${r.source.file}:${r.source.line}` };
-        if (r.diff) change.diff = r.diff;
-        report.changes.push(change);
+        report.changes.push(lazyDiffChange({ outcome: r.outcome, object: r.name, source: `${r.source.file}:${r.source.line}` }, r));
       }
     }
   }
+}
+
+/** The same promise, marked handled: a sync that fails before awaiting it must not leave an unhandled rejection. */
+function quiet<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
+}
+
+/**
+ * A change whose `diff` is rendered when first read (by the API, `sluice diff` or a plan comment),
+ * not during the sync: YAML-rendering and diffing a few hundred objects took 100-200 ms of a sync
+ * of 1,000 changed objects. Frozen, so status() can share it instead of cloning (which would render
+ * every diff at the end of every sync).
+ */
+function lazyDiffChange(change: SyncChange, result: ApplyResult): SyncChange {
+  return Object.freeze(
+    Object.defineProperty(change, 'diff', {
+      enumerable: true,
+      get: () => result.diff || undefined,
+    }),
+  );
 }
 
 function sameInventory(a: Inventory, b: Inventory): boolean {
