@@ -167,3 +167,44 @@ test('onStart reports the wait and the lane; a wake-up is timed from its due tim
   assert.ok(t && t.waited >= 40 && t.waited < 200, `t waited ${t?.waited} ms after its time came`);
   assert.ok(e && e.waited >= (t?.waited ?? 0), `e waited ${e?.waited} ms since it was added`);
 });
+
+test('holdEventsForDueMs: event-driven keys wait while wake-ups run, but never longer than the hold', async () => {
+  const runs: string[] = [];
+  const releases = new Map<string, () => void>();
+  const q = new KeyedQueue({
+    workers: 2,
+    dueWorkers: 2,
+    holdEventsForDueMs: 100,
+    process: async (k) => {
+      runs.push(k);
+      if (k.startsWith('t')) await new Promise<void>((r) => releases.set(k, r));
+    },
+  });
+  q.addAfter('t1', 1);
+  q.addAfter('t2', 1);
+  await tick(20);
+  q.add('a');
+  await tick(20);
+  // Two workers are free, yet 'a' waits: wake-ups are running.
+  assert.deepEqual(runs, ['t1', 't2']);
+  releases.get('t1')!();
+  await tick(20);
+  assert.deepEqual(runs, ['t1', 't2'], 'one wake-up still runs: still held');
+  releases.get('t2')!();
+  await tick(20);
+  assert.deepEqual(runs, ['t1', 't2', 'a'], 'the wake-ups are done: it starts');
+
+  // A wake-up that never ends holds event-driven keys only for holdEventsForDueMs.
+  q.addAfter('t3', 1);
+  await tick(20);
+  q.add('b');
+  await tick(20);
+  assert.deepEqual(runs, ['t1', 't2', 'a', 't3']);
+  await tick(130);
+  assert.deepEqual(runs, ['t1', 't2', 'a', 't3', 'b'], 'the hold ran out');
+  q.add('c');
+  await tick(20);
+  assert.deepEqual(runs, ['t1', 't2', 'a', 't3', 'b', 'c']);
+  releases.get('t3')!();
+  await q.whenIdle();
+});
