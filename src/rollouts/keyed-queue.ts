@@ -13,13 +13,6 @@ export interface KeyedQueueOptions {
    * (default 0). A deadline then never waits for a worker to come free behind event-driven work.
    */
   dueWorkers?: number;
-  /**
-   * While keys whose time came are queued or running, event-driven keys do not start, for at most
-   * this long at a time (default 0: they do). A burst of pause ends then has the API server to
-   * itself instead of sharing it with ReplicaSet and Service writes that lose nothing by waiting;
-   * the bound keeps a steady stream of wake-ups from starving event-driven work.
-   */
-  holdEventsForDueMs?: number;
   process: (key: string) => Promise<void>;
   onError?: (key: string, err: unknown, retryInMs: number) => void;
   /**
@@ -48,15 +41,10 @@ export class KeyedQueue {
   /** When each waiting key's earliest `addAfter` time came. */
   private readonly dueAt = new Map<string, number>();
   private readonly idleWaiters: Array<() => void> = [];
-  /** Keys of the due lane now running. */
-  private activeDue = 0;
-  /** Since when the due lane has had work queued or running (undefined: it has none). */
-  private dueBusySince: number | undefined;
-  private holdTimer: NodeJS.Timeout | undefined;
   private stopped = false;
 
   constructor(opts: KeyedQueueOptions) {
-    this.opts = { baseBackoffMs: 200, maxBackoffMs: 60_000, dueWorkers: 0, holdEventsForDueMs: 0, ...opts };
+    this.opts = { baseBackoffMs: 200, maxBackoffMs: 60_000, dueWorkers: 0, ...opts };
   }
 
   add(key: string): void {
@@ -83,7 +71,6 @@ export class KeyedQueue {
     this.stopped = true;
     for (const { timer } of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
-    clearTimeout(this.holdTimer);
     this.pending.length = 0;
     this.due.length = 0;
     this.queued.clear();
@@ -144,39 +131,24 @@ export class KeyedQueue {
   private pump(): void {
     for (;;) {
       let key: string | undefined;
-      const dueBusy = this.due.length > 0 || this.activeDue > 0;
-      if (!dueBusy) this.dueBusySince = undefined;
-      else this.dueBusySince ??= Date.now();
-      const holdEvents = dueBusy && Date.now() - (this.dueBusySince ?? 0) < this.opts.holdEventsForDueMs;
       if (this.due.length > 0 && this.active.size < this.opts.workers + this.opts.dueWorkers) key = this.due.shift();
-      else if (this.pending.length > 0 && this.active.size < this.opts.workers && !holdEvents) key = this.pending.shift();
-      if (key === undefined) {
-        // Held event-driven keys start when the hold runs out, even if nothing else happens by then.
-        if (holdEvents && this.pending.length > 0 && !this.holdTimer && !this.stopped) {
-          this.holdTimer = setTimeout(() => {
-            this.holdTimer = undefined;
-            this.pump();
-          }, this.opts.holdEventsForDueMs - (Date.now() - (this.dueBusySince ?? 0)) + 1);
-          this.holdTimer.unref();
-        }
-        break;
-      }
+      else if (this.pending.length > 0 && this.active.size < this.opts.workers) key = this.pending.shift();
+      if (key === undefined) break;
       if (!this.queued.has(key)) continue; // already taken from the other lane
       const lane = this.queuedDue.has(key) ? 'due' : 'event';
       this.queued.delete(key);
       this.queuedDue.delete(key);
       this.active.add(key);
-      if (lane === 'due') this.activeDue++;
       const since = (lane === 'due' ? this.dueAt.get(key) : undefined) ?? this.askedAt.get(key);
       this.askedAt.delete(key);
       this.dueAt.delete(key);
       if (this.opts.onStart) this.opts.onStart(key, since === undefined ? 0 : Math.max(0, Date.now() - since), lane);
-      void this.run(key, lane);
+      void this.run(key);
     }
     if (this.length === 0) for (const w of this.idleWaiters.splice(0)) w();
   }
 
-  private async run(key: string, lane: 'due' | 'event'): Promise<void> {
+  private async run(key: string): Promise<void> {
     try {
       await this.opts.process(key);
       this.failures.delete(key);
@@ -189,7 +161,6 @@ export class KeyedQueue {
       this.schedule(key, wait, false);
     } finally {
       this.active.delete(key);
-      if (lane === 'due') this.activeDue--;
       const wasDue = this.dirtyDue.delete(key);
       if (this.dirty.delete(key)) this.enqueue(key, wasDue);
       this.pump();

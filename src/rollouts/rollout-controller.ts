@@ -130,8 +130,6 @@ export function createRolloutController(deps: RolloutControllerDeps): RolloutCon
   const queue = new KeyedQueue({
     workers: deps.workers ?? 10,
     dueWorkers: deps.dueWorkers ?? 4 * (deps.workers ?? 10),
-    // Pause ends come in bursts (startTime has whole seconds); give each burst the API server.
-    holdEventsForDueMs: 1000,
     process: reconcile,
     onStart: (_key, waited, lane) => deps.metrics?.queueWait?.(lane, waited / 1000),
     onError: (key, err, retryInMs) => deps.log.warn({ rollout: key, err: (err as Error).message, retryInMs }, 'reconcile failed; retrying'),
