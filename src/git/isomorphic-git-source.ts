@@ -11,6 +11,7 @@ import { GitUnavailableError, type GitSource, type RepoFile, type RepoFileError,
 import { countingHttpClient, type GitRequestKind } from './counting-http-client.ts';
 import { gitCacheFs, PackIndexed } from './git-cache-fs.ts';
 import { resolveRef } from './resolve-ref.ts';
+import { commitTree, packedObjectReader, parseTree } from './packed-object-reader.ts';
 
 export interface IsomorphicGitSourceOptions {
   name: string;
@@ -36,6 +37,8 @@ export function createIsomorphicGitSource(opts: IsomorphicGitSourceOptions): Git
   const headers: Record<string, string> = { 'user-agent': 'sluice' };
   if (opts.auth) headers.authorization = `Basic ${Buffer.from(`${opts.auth.username}:${opts.auth.password}`).toString('base64')}`;
   const fs = gitCacheFs(gitdir);
+  // Packed objects are read natively (packed-object-reader.ts); isomorphic-git reads the rest.
+  const objects = packedObjectReader(gitdir);
   const cache = {};
   // The trees and manifest blobs the last readFiles read, by oid (see readFiles).
   let lastTrees = new Map<string, TreeEntry[]>();
@@ -50,13 +53,12 @@ export function createIsomorphicGitSource(opts: IsomorphicGitSourceOptions): Git
       await git.addRemote({ fs, gitdir, remote: 'origin', url: opts.url, force: true });
     })());
 
-  const hasCommit = async (sha: string) => {
-    try {
-      await git.readCommit({ fs, gitdir, oid: sha, cache });
-      return true;
-    } catch {
-      return false;
-    }
+  const hasCommit = async (sha: string) => (await commitTreeOf(sha).then(() => true, () => false));
+  // The tree of a commit; rejects when the commit is not in the cache.
+  const commitTreeOf = async (sha: string): Promise<string> => {
+    const packed = await objects.read(sha);
+    if (packed?.type === 'commit') return commitTree(packed.data);
+    return (await git.readCommit({ fs, gitdir, oid: sha, cache })).commit.tree;
   };
 
   // Network and HTTP failures mean "source unavailable"; anything else is a real error and kept.
@@ -104,7 +106,8 @@ export function createIsomorphicGitSource(opts: IsomorphicGitSourceOptions): Git
           gitdir,
           url: opts.url,
           headers,
-          cache,
+          // Its own cache: what isomorphic-git loads while fetching is not kept (reads are native).
+          cache: {},
           remote: 'origin',
           ref: tracked ? tracking : remoteRef,
           remoteRef,
@@ -118,6 +121,8 @@ export function createIsomorphicGitSource(opts: IsomorphicGitSourceOptions): Git
       } catch (err) {
         // The cache's fs indexed the received pack itself and ended the fetch there (git-cache-fs.ts).
         if (!(err instanceof PackIndexed)) throw network(`cannot fetch ${rev.ref} from ${opts.url}`, err);
+      } finally {
+        objects.refresh();
       }
       if (!(await hasCommit(rev.sha))) throw new Error(`commit ${rev.sha} is not on ${rev.ref} at ${opts.url}`);
       return { fetched: true };
@@ -127,7 +132,7 @@ export function createIsomorphicGitSource(opts: IsomorphicGitSourceOptions): Git
       await init();
       const files = new Map<string, RepoFile>();
       const errors: RepoFileError[] = [];
-      const { commit } = await git.readCommit({ fs, gitdir, oid: sha, cache });
+      const rootTree = await commitTreeOf(sha);
 
       // Trees and blobs are immutable by oid: what the last call read is reused, so a new commit
       // costs only the trees and manifests it changed. Only this call's objects are kept for the next.
@@ -135,13 +140,16 @@ export function createIsomorphicGitSource(opts: IsomorphicGitSourceOptions): Git
       const blobsNow = new Map<string, Uint8Array>();
       const readTreeAt = async (oid: string) => {
         let t = treesNow.get(oid) ?? lastTrees.get(oid);
-        if (!t) t = (await git.readTree({ fs, gitdir, oid, cache })).tree;
+        if (!t) {
+          const packed = await objects.read(oid);
+          t = packed?.type === 'tree' ? parseTree(packed.data) : (await git.readTree({ fs, gitdir, oid, cache })).tree;
+        }
         treesNow.set(oid, t);
         return t;
       };
       // Finds the entry at a repository path, or undefined.
       const lookup = async (path: string): Promise<Entry | undefined> => {
-        let entry: Entry = { mode: '040000', oid: commit.tree, type: 'tree' };
+        let entry: Entry = { mode: '040000', oid: rootTree, type: 'tree' };
         if (path === '') return entry;
         for (const part of path.split('/')) {
           if (entry.type !== 'tree') return undefined;
@@ -153,7 +161,10 @@ export function createIsomorphicGitSource(opts: IsomorphicGitSourceOptions): Git
       };
       const readBlob = async (oid: string) => {
         let blob = blobsNow.get(oid) ?? lastBlobs.get(oid);
-        if (!blob) blob = (await git.readBlob({ fs, gitdir, oid, cache })).blob;
+        if (!blob) {
+          const packed = await objects.read(oid);
+          blob = packed?.type === 'blob' ? packed.data : (await git.readBlob({ fs, gitdir, oid, cache })).blob;
+        }
         blobsNow.set(oid, blob);
         return blob;
       };
