@@ -11,6 +11,7 @@ import { GitUnavailableError, type GitSource, type RepoFile, type RepoFileError,
 import { formatSyncProblem, type RepoStatus, type SyncChange, type SyncReport, type SyncResult } from '../ports/repo-sync.ts';
 import type { CrdCatalog } from '../validation/crd-catalog.ts';
 import { renderManifests, type RenderResult } from './render-manifests.ts';
+import { renderEach } from './render-pool.ts';
 import { validateManifests } from './validate-manifests.ts';
 import type { ManifestError, RenderLimits } from './manifest-types.ts';
 import { prepareObject, type DesiredObject } from './prepare-objects.ts';
@@ -266,7 +267,7 @@ export class RepoSyncer {
   private async readAndRender(sha: string): Promise<{ read: { errors: RepoFileError[] }; rendered: RenderResult }> {
     if (this.lastRender?.sha === sha) return this.lastRender;
     const files = await this.deps.git.readFiles(sha, this.deps.repo.paths);
-    const result = { sha, read: { errors: files.errors }, rendered: this.render(files.files) };
+    const result = { sha, read: { errors: files.errors }, rendered: await this.render(files.files) };
     this.lastRender = result;
     return result;
   }
@@ -278,19 +279,26 @@ export class RepoSyncer {
    * all files is the per-file renders in its path order. At or over the total limit, the files
    * are rendered together as before (which files the limit refuses depends on all of them).
    */
-  private render(files: RepoFile[]): RenderResult {
+  private async render(files: RepoFile[]): Promise<RenderResult> {
     const limits = this.deps.limits;
     if (files.reduce((n, f) => n + f.content.byteLength, 0) > limits.maxTotalBytes) {
       this.fileRenders = new Map();
       return renderManifests(files, limits);
     }
+    // renderManifests' order: by path, compared by UTF-16 code units.
+    const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const unchanged = (file: RepoFile) => {
+      const last = this.fileRenders.get(file.path);
+      return last && (last.content === file.content || Buffer.compare(last.content, file.content) === 0) ? last.rendered : undefined;
+    };
+    const changed = sorted.filter((f) => !unchanged(f));
+    const fresh = await renderEach(changed, limits); // many changed files: on two threads
+    const renderedNow = new Map(changed.map((f, i) => [f.path, fresh[i]!]));
     const next = new Map<string, { content: Uint8Array; rendered: RenderResult }>();
     const objects: RenderResult['objects'] = [];
     const errors: RenderResult['errors'] = [];
-    // renderManifests' order: by path, compared by UTF-16 code units.
-    for (const file of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
-      const last = this.fileRenders.get(file.path);
-      const rendered = last && (last.content === file.content || Buffer.compare(last.content, file.content) === 0) ? last.rendered : renderManifests([file], limits);
+    for (const file of sorted) {
+      const rendered = renderedNow.get(file.path) ?? unchanged(file)!;
       next.set(file.path, { content: file.content, rendered });
       for (const o of rendered.objects) objects.push(o);
       for (const e of rendered.errors) errors.push(e);
