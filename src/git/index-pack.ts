@@ -7,13 +7,12 @@
 // zlib.crc32. Pure: a buffer in, a buffer out.
 import { createHash } from 'node:crypto';
 import zlib from 'node:zlib';
+import { ByteBoundedCache } from './byte-bounded-cache.ts';
+import { applyDelta, OBJECT_TYPES, OFS_DELTA, readEntryHeader, REF_DELTA } from './pack-format.ts';
 
 /** The pack holds something this indexer leaves to isomorphic-git (a delta against an object outside the pack). */
 export class PackNotIndexable extends Error {}
 
-const TYPE_NAMES = ['', 'commit', 'tree', 'blob', 'tag'] as const;
-const OFS_DELTA = 6;
-const REF_DELTA = 7;
 /** Resolved objects kept as delta bases (oldest out first); evicted ones are rebuilt from the pack when needed. */
 const BASE_CACHE_BYTES = 32 * 1024 * 1024;
 
@@ -50,19 +49,7 @@ export function indexPack(pack: Buffer): Buffer {
   const oids: Buffer[] = new Array(count);
   const crcs = new Uint32Array(count);
   const indexByOid = new Map<string, number>();
-  const cache = new Map<number, Resolved>();
-  let cachedBytes = 0;
-
-  const remember = (offset: number, r: Resolved) => {
-    if (r.data.length > BASE_CACHE_BYTES) return;
-    cache.set(offset, r);
-    cachedBytes += r.data.length;
-    for (const [key, old] of cache) {
-      if (cachedBytes <= BASE_CACHE_BYTES) break;
-      cache.delete(key);
-      cachedBytes -= old.data.length;
-    }
-  };
+  const cache = new ByteBoundedCache<number, Resolved>(BASE_CACHE_BYTES);
   const inflateAt = (e: Entry): Buffer => zlib.inflateSync(pack.subarray(e.dataOffset, e.end), { chunkSize: Math.max(64, e.size) });
   // The content and type of the object at an entry, through its delta chain.
   const resolve = (e: Entry, raw?: Buffer): Resolved => {
@@ -81,11 +68,11 @@ export function indexPack(pack: Buffer): Buffer {
       const b = resolve(base);
       r = { type: b.type, data: applyDelta(data, b.data) };
     }
-    remember(e.offset, r);
+    cache.set(e.offset, r);
     return r;
   };
   const hashObject = (r: Resolved): Buffer =>
-    createHash('sha1').update(`${TYPE_NAMES[r.type]} ${r.data.length}\0`).update(r.data).digest();
+    createHash('sha1').update(`${OBJECT_TYPES[r.type]} ${r.data.length}\0`).update(r.data).digest();
 
   // Pass 1: walk the entries (inflating each once to find where it ends), hash every object
   // whose base is known by then; ref-deltas to later entries wait for pass 2.
@@ -94,29 +81,12 @@ export function indexPack(pack: Buffer): Buffer {
   for (let i = 0; i < count; i++) {
     if (pos >= trailer) throw new Error(`pack ends after ${i} of ${count} entries`);
     const offset = pos;
-    let byte = pack[pos++]!;
-    const type = (byte >> 4) & 7;
-    let size = byte & 15;
-    let shift = 4;
-    while (byte & 0x80) {
-      byte = pack[pos++]!;
-      size += (byte & 0x7f) * 2 ** shift;
-      shift += 7;
-    }
-    const e: Entry = { offset, dataOffset: 0, end: 0, type, size };
-    if (type === OFS_DELTA) {
-      byte = pack[pos++]!;
-      let back = byte & 0x7f;
-      while (byte & 0x80) {
-        byte = pack[pos++]!;
-        back = (back + 1) * 128 + (byte & 0x7f);
-      }
-      e.baseOffset = offset - back;
-    } else if (type === REF_DELTA) {
-      e.baseOid = pack.toString('hex', pos, pos + 20);
-      pos += 20;
-    } else if (type < 1 || type > 4) throw new Error(`pack entry at ${offset}: unknown type ${type}`);
-    e.dataOffset = pos;
+    const header = readEntryHeader(pack, offset);
+    const { type, size } = header;
+    const e: Entry = { offset, dataOffset: header.dataOffset, end: 0, type, size };
+    if (header.baseOffset !== undefined) e.baseOffset = header.baseOffset;
+    if (header.baseOid !== undefined) e.baseOid = header.baseOid;
+    pos = header.dataOffset;
     const { buffer: raw, engine } = zlib.inflateSync(pack.subarray(pos, trailer), { info: true, chunkSize: Math.max(64, size) }) as unknown as {
       buffer: Buffer;
       engine: { bytesWritten: number };
@@ -148,52 +118,6 @@ export function indexPack(pack: Buffer): Buffer {
     }
   }
   return writeIdx(entries, oids, crcs, packSha);
-}
-
-/** Applies a git delta (copy/insert instructions) to its base. */
-export function applyDelta(delta: Buffer, base: Buffer): Buffer {
-  let p = 0;
-  const varint = () => {
-    let value = 0;
-    let shift = 0;
-    let byte: number;
-    do {
-      byte = delta[p++]!;
-      value += (byte & 0x7f) * 2 ** shift;
-      shift += 7;
-    } while (byte & 0x80);
-    return value;
-  };
-  const baseSize = varint();
-  if (baseSize !== base.length) throw new Error(`delta expects a base of ${baseSize} bytes, base has ${base.length}`);
-  const size = varint();
-  const out = Buffer.allocUnsafe(size);
-  let o = 0;
-  while (p < delta.length) {
-    const op = delta[p++]!;
-    if (op & 0x80) {
-      let from = 0;
-      let len = 0;
-      if (op & 0x01) from |= delta[p++]!;
-      if (op & 0x02) from |= delta[p++]! << 8;
-      if (op & 0x04) from |= delta[p++]! << 16;
-      if (op & 0x08) from += delta[p++]! * 0x1000000;
-      if (op & 0x10) len |= delta[p++]!;
-      if (op & 0x20) len |= delta[p++]! << 8;
-      if (op & 0x40) len |= delta[p++]! << 16;
-      if (len === 0) len = 0x10000;
-      if (from + len > base.length || o + len > size) throw new Error('delta copies past the end of its base or result');
-      base.copy(out, o, from, from + len);
-      o += len;
-    } else if (op) {
-      if (p + op > delta.length || o + op > size) throw new Error('delta inserts past its end');
-      delta.copy(out, o, p, p + op);
-      o += op;
-      p += op;
-    } else throw new Error('delta has a reserved instruction 0');
-  }
-  if (o !== size) throw new Error(`delta built ${o} bytes, expected ${size}`);
-  return out;
 }
 
 // idx v2: magic, version, 256-entry fan-out, sorted object names, their CRC32s, their 31-bit

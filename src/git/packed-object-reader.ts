@@ -7,17 +7,14 @@
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import zlib from 'node:zlib';
-import { applyDelta } from './index-pack.ts';
+import { ByteBoundedCache } from './byte-bounded-cache.ts';
+import { applyDelta, OBJECT_TYPES, OFS_DELTA, readEntryHeader, REF_DELTA, type GitObjectType } from './pack-format.ts';
 
-export type GitObjectType = 'commit' | 'tree' | 'blob' | 'tag';
 export interface GitObject {
   type: GitObjectType;
   data: Buffer;
 }
 
-const TYPES: Record<number, GitObjectType> = { 1: 'commit', 2: 'tree', 3: 'blob', 4: 'tag' };
-const OFS_DELTA = 6;
-const REF_DELTA = 7;
 /** Resolved delta bases kept per reader (oldest out first). */
 const BASE_CACHE_BYTES = 16 * 1024 * 1024;
 
@@ -37,8 +34,7 @@ export function packedObjectReader(gitdir: string): PackedObjectReader {
   const packDir = join(gitdir, 'objects', 'pack');
   const loaded = new Map<string, Promise<Pack>>();
   let listing: Promise<Array<{ name: string; pack: Pack }>> | undefined;
-  const bases = new Map<string, GitObject>();
-  let baseBytes = 0;
+  const bases = new ByteBoundedCache<string, GitObject>(BASE_CACHE_BYTES, BASE_CACHE_BYTES / 4);
 
   const loadPack = (name: string) => {
     let p = loaded.get(name);
@@ -88,54 +84,25 @@ export function packedObjectReader(gitdir: string): PackedObjectReader {
     return -1;
   };
 
-  const remember = (key: string, obj: GitObject) => {
-    if (obj.data.length > BASE_CACHE_BYTES / 4) return;
-    bases.set(key, obj);
-    baseBytes += obj.data.length;
-    for (const [k, old] of bases) {
-      if (baseBytes <= BASE_CACHE_BYTES) break;
-      bases.delete(k);
-      baseBytes -= old.data.length;
-    }
-  };
-
   const readAt = async (p: Pack, offset: number, name: string): Promise<GitObject> => {
-    let pos = offset;
-    let byte = p.pack[pos++]!;
-    const type = (byte >> 4) & 7;
-    let size = byte & 15;
-    let shift = 4;
-    while (byte & 0x80) {
-      byte = p.pack[pos++]!;
-      size += (byte & 0x7f) * 2 ** shift;
-      shift += 7;
-    }
+    const { type, size, dataOffset, baseOffset, baseOid } = readEntryHeader(p.pack, offset);
     let base: GitObject | undefined;
-    if (type === OFS_DELTA) {
-      byte = p.pack[pos++]!;
-      let back = byte & 0x7f;
-      while (byte & 0x80) {
-        byte = p.pack[pos++]!;
-        back = (back + 1) * 128 + (byte & 0x7f);
-      }
-      base = await baseAt(p, offset - back, name);
-    } else if (type === REF_DELTA) {
-      const baseOid = p.pack.toString('hex', pos, pos + 20);
-      pos += 20;
-      base = await read(baseOid);
+    if (type === OFS_DELTA) base = await baseAt(p, baseOffset!, name);
+    else if (type === REF_DELTA) {
+      base = await read(baseOid!);
       if (!base) throw new Error(`pack ${name}: delta base ${baseOid} not found`);
-    } else if (!TYPES[type]) throw new Error(`pack ${name}: entry at ${offset} has unknown type ${type}`);
+    }
     // The entry's end is not recorded; inflate stops at the end of its zlib stream.
-    const data = zlib.inflateSync(p.pack.subarray(pos, p.pack.length - 20), { chunkSize: Math.max(64, size) });
+    const data = zlib.inflateSync(p.pack.subarray(dataOffset, p.pack.length - 20), { chunkSize: Math.max(64, size) });
     if (data.length !== size) throw new Error(`pack ${name}: entry at ${offset} inflated to ${data.length} bytes, header says ${size}`);
-    return base ? { type: base.type, data: applyDelta(data, base.data) } : { type: TYPES[type]!, data };
+    return base ? { type: base.type, data: applyDelta(data, base.data) } : { type: OBJECT_TYPES[type]!, data };
   };
   const baseAt = async (p: Pack, offset: number, name: string): Promise<GitObject> => {
     const key = `${name}:${offset}`;
     const hit = bases.get(key);
     if (hit) return hit;
     const obj = await readAt(p, offset, name);
-    remember(key, obj);
+    bases.set(key, obj);
     return obj;
   };
 
