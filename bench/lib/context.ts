@@ -24,7 +24,7 @@ import type { RepoConfig } from '../../src/config/config-types.ts';
 import { now } from './timing.ts';
 
 /** Sluice's production default for `sync.concurrency` (config/config.schema.json). */
-export const SYNC_CONCURRENCY = 16;
+export const SYNC_CONCURRENCY = 32;
 export const BENCH_LABEL = 'sluice.dev/bench';
 
 export interface Phases {

@@ -24,7 +24,7 @@ test('a minimal config gets every default from the schema', () => {
     log: { level: 'info', format: 'auto' },
     kubernetes: { resyncSeconds: 900 },
     git: {},
-    sync: { stateNamespace: 'sluice-system', concurrency: 16, maxFileBytes: 1048576, maxRepoBytes: 67108864 },
+    sync: { stateNamespace: 'sluice-system', concurrency: 32, maxFileBytes: 1048576, maxRepoBytes: 67108864 },
     analysis: { workers: 100 },
     repos: [],
     webhooks: { maxBodyBytes: 5242880 },
