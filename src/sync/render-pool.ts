@@ -42,6 +42,19 @@ function renderWorker(): Worker {
   return w;
 }
 
+/**
+ * Starts the worker before the first large render (a RepoSyncer does when it is built): the first
+ * sync renders every file, and the worker then has booted and loaded the yaml library while Git
+ * fetched, instead of on the render's clock. Idle, it is one thread; it never keeps the process alive.
+ */
+export function prepareRenderPool(): void {
+  try {
+    renderWorker();
+  } catch {
+    // renderEach falls back to this thread
+  }
+}
+
 function inWorker(files: SourceFile[], limits: RenderLimits): Promise<WorkerResult[]> {
   return new Promise((resolve, reject) => {
     const id = nextId++;

@@ -4,6 +4,9 @@ import { parentPort } from 'node:worker_threads';
 import { renderManifests } from './render-manifests.ts';
 import type { RenderLimits, SourceFile } from './manifest-types.ts';
 
+// Load and warm up the parser while the thread waits for its first batch.
+renderManifests([{ path: 'warm-up.yaml', content: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: warm-up\ndata:\n  a: "1"\n' }]);
+
 parentPort!.on('message', (msg: { id: number; files: SourceFile[]; limits: RenderLimits }) => {
   try {
     const results = msg.files.map((file) => {

@@ -11,7 +11,7 @@ import { GitUnavailableError, type GitSource, type RepoFile, type RepoFileError,
 import { formatSyncProblem, type RepoStatus, type SyncChange, type SyncReport, type SyncResult } from '../ports/repo-sync.ts';
 import type { CrdCatalog } from '../validation/crd-catalog.ts';
 import { renderManifests, type RenderResult } from './render-manifests.ts';
-import { renderEach } from './render-pool.ts';
+import { prepareRenderPool, renderEach } from './render-pool.ts';
 import { validateManifests } from './validate-manifests.ts';
 import type { ManifestError, RenderLimits } from './manifest-types.ts';
 import { prepareObject, type DesiredObject } from './prepare-objects.ts';
@@ -74,6 +74,7 @@ export class RepoSyncer {
     this.now = deps.now ?? (() => new Date());
     this.metrics = deps.metrics ?? noSyncMetrics;
     this.state = { name: deps.repo.name, url: deps.repo.url, ref: describeRef(deps.repo.ref), syncing: false, source: { state: 'unknown' } };
+    prepareRenderPool();
   }
 
   get name(): string {
