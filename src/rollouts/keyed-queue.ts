@@ -5,6 +5,13 @@
 // served before keys added by events: its deadline (a pause's end) has already passed, while
 // event-driven work is level-triggered and loses nothing by waiting behind it. With `dueWorkers`,
 // such keys also have workers of their own, so they never wait for event-driven work to finish.
+// Event-driven keys are served in the order their current stretch of work began, not in the order
+// of their latest event: a key keeps its ticket (the time it was first added) while it keeps being
+// added within `ticketIdleMs`. Under a backlog, plain FIFO moves every key one step per round, so
+// hundreds of Rollouts updated together reach each step (and their pauses' ends) together; with
+// tickets, a Rollout mid-update goes before the ones updated after it.
+import { MinHeap } from './min-heap.ts';
+
 export interface KeyedQueueOptions {
   /** Keys processed at once across the queue. */
   workers: number;
@@ -13,6 +20,8 @@ export interface KeyedQueueOptions {
    * (default 0). A deadline then never waits for a worker to come free behind event-driven work.
    */
   dueWorkers?: number;
+  /** How long a key keeps its ticket after it was last added or finished (default 60 s). */
+  ticketIdleMs?: number;
   process: (key: string) => Promise<void>;
   onError?: (key: string, err: unknown, retryInMs: number) => void;
   /**
@@ -26,7 +35,13 @@ export interface KeyedQueueOptions {
 
 export class KeyedQueue {
   private readonly opts: Required<Omit<KeyedQueueOptions, 'onError' | 'onStart'>> & Pick<KeyedQueueOptions, 'onError' | 'onStart'>;
-  private readonly pending: string[] = [];
+  /** Event-driven keys by ticket (entries of keys no longer queued, or queued anew, are skipped). */
+  private readonly pending = new MinHeap<{ ticket: number; seq: number; key: string }>((a, b) => a.ticket < b.ticket || (a.ticket === b.ticket && a.seq < b.seq));
+  private seq = 0;
+  /** Each key's ticket (arrival number) and when it was last added or finished. */
+  private readonly tickets = new Map<string, { ticket: number; seen: number }>();
+  /** The pending entry that stands for each queued event-driven key. */
+  private readonly pendingEntry = new Map<string, number>();
   /** Keys whose wake-up time came; served before `pending`. */
   private readonly due: string[] = [];
   private readonly queued = new Set<string>();
@@ -44,7 +59,7 @@ export class KeyedQueue {
   private stopped = false;
 
   constructor(opts: KeyedQueueOptions) {
-    this.opts = { baseBackoffMs: 200, maxBackoffMs: 60_000, dueWorkers: 0, ...opts };
+    this.opts = { baseBackoffMs: 200, maxBackoffMs: 60_000, dueWorkers: 0, ticketIdleMs: 60_000, ...opts };
   }
 
   add(key: string): void {
@@ -71,7 +86,9 @@ export class KeyedQueue {
     this.stopped = true;
     for (const { timer } of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
-    this.pending.length = 0;
+    this.pending.clear();
+    this.pendingEntry.clear();
+    this.tickets.clear();
     this.due.length = 0;
     this.queued.clear();
     this.queuedDue.clear();
@@ -108,7 +125,7 @@ export class KeyedQueue {
       this.queuedDue.add(key);
       this.due.push(key);
     } else {
-      this.pending.push(key);
+      this.pushPending(key, at);
     }
     this.pump();
   }
@@ -132,7 +149,12 @@ export class KeyedQueue {
     for (;;) {
       let key: string | undefined;
       if (this.due.length > 0 && this.active.size < this.opts.workers + this.opts.dueWorkers) key = this.due.shift();
-      else if (this.pending.length > 0 && this.active.size < this.opts.workers) key = this.pending.shift();
+      else if (this.pending.length > 0 && this.active.size < this.opts.workers) {
+        const entry = this.pending.pop()!;
+        if (this.pendingEntry.get(entry.key) !== entry.seq) continue; // stale: taken or queued anew
+        this.pendingEntry.delete(entry.key);
+        key = entry.key;
+      }
       if (key === undefined) break;
       if (!this.queued.has(key)) continue; // already taken from the other lane
       const lane = this.queuedDue.has(key) ? 'due' : 'event';
@@ -148,6 +170,25 @@ export class KeyedQueue {
     if (this.length === 0) for (const w of this.idleWaiters.splice(0)) w();
   }
 
+  private pushPending(key: string, at: number): void {
+    const seq = this.seq++;
+    const t = this.tickets.get(key);
+    // A ticket is an arrival number: the order in which keys began their current stretch of work.
+    const ticket = t && at - t.seen <= this.opts.ticketIdleMs ? t.ticket : seq;
+    this.tickets.set(key, { ticket, seen: at });
+    this.pendingEntry.set(key, seq);
+    this.pending.push({ ticket, seq, key });
+  }
+
+  // Tickets of keys quiet for longer than ticketIdleMs are worthless; drop them now and then.
+  private lastSweep = 0;
+  private forgetIdleTickets(): void {
+    const now = Date.now();
+    if (now - this.lastSweep < this.opts.ticketIdleMs) return;
+    this.lastSweep = now;
+    for (const [key, t] of this.tickets) if (now - t.seen > this.opts.ticketIdleMs && !this.queued.has(key) && !this.active.has(key)) this.tickets.delete(key);
+  }
+
   private async run(key: string): Promise<void> {
     try {
       await this.opts.process(key);
@@ -157,10 +198,14 @@ export class KeyedQueue {
       this.failures.set(key, n);
       const wait = Math.min(this.opts.maxBackoffMs, this.opts.baseBackoffMs * 2 ** (n - 1));
       this.opts.onError?.(key, err, wait);
-      // A retry is not a deadline: it waits its turn among event-driven keys.
+      // A retry is not a deadline, nor a continuation: it waits behind the keys already waiting.
+      this.tickets.delete(key);
       this.schedule(key, wait, false);
     } finally {
       this.active.delete(key);
+      const t = this.tickets.get(key);
+      if (t) t.seen = Date.now();
+      this.forgetIdleTickets();
       const wasDue = this.dirtyDue.delete(key);
       if (this.dirty.delete(key)) this.enqueue(key, wasDue);
       this.pump();

@@ -22,7 +22,8 @@ test('one run per key at a time; a key added while queued is not queued twice', 
   assert.deepEqual(runs, ['a']);
   release();
   await q.whenIdle();
-  assert.deepEqual(runs, ['a', 'b', 'a']);
+  // 'a' keeps its ticket (it was first added before 'b'), so its follow-up run goes first.
+  assert.deepEqual(runs, ['a', 'a', 'b']);
 });
 
 test('workers bound the keys processed at once', async () => {
@@ -166,4 +167,47 @@ test('onStart reports the wait and the lane; a wake-up is timed from its due tim
   const e = starts.find((s) => s.key === 'e');
   assert.ok(t && t.waited >= 40 && t.waited < 200, `t waited ${t?.waited} ms after its time came`);
   assert.ok(e && e.waited >= (t?.waited ?? 0), `e waited ${e?.waited} ms since it was added`);
+});
+
+test('tickets: a key that began its work earlier goes before keys that arrived after it, until it goes quiet', async () => {
+  const runs: string[] = [];
+  let gate: () => void = () => {};
+  const q = new KeyedQueue({
+    workers: 1,
+    ticketIdleMs: 100,
+    process: async (k) => {
+      runs.push(k);
+      if (k === 'hold') await new Promise<void>((r) => (gate = r));
+    },
+  });
+  // One worker busy, so the others queue up: 'a' arrives first, then 'b' and 'c'.
+  q.add('hold');
+  q.add('a');
+  q.add('b');
+  q.add('c');
+  gate();
+  await tick(20);
+  assert.deepEqual(runs, ['hold', 'a', 'b', 'c']);
+  // 'a' gets another event after 'b' and 'c' did: under plain FIFO it would run last; with its
+  // ticket (its work began first) it runs first.
+  runs.length = 0;
+  q.add('hold');
+  await tick(5);
+  q.add('c');
+  q.add('b');
+  q.add('a');
+  gate();
+  await tick(20);
+  assert.deepEqual(runs, ['hold', 'a', 'b', 'c']);
+  // Quiet for longer than ticketIdleMs: tickets start afresh, in the new order of arrival.
+  await tick(150);
+  runs.length = 0;
+  q.add('hold');
+  await tick(5);
+  q.add('c');
+  q.add('a');
+  gate();
+  await tick(20);
+  assert.deepEqual(runs, ['hold', 'c', 'a']);
+  await q.whenIdle();
 });
