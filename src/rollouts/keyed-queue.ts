@@ -22,6 +22,12 @@ export interface KeyedQueueOptions {
   dueWorkers?: number;
   /** How long a key keeps its ticket after it was last added or finished (default 60 s). */
   ticketIdleMs?: number;
+  /**
+   * How long a key may keep one ticket however busy it stays (default 5 min): a key that is added
+   * again and again (a Rollout whose status never settles) then queues behind the others instead
+   * of going first for ever.
+   */
+  ticketMaxAgeMs?: number;
   process: (key: string) => Promise<void>;
   onError?: (key: string, err: unknown, retryInMs: number) => void;
   /**
@@ -39,7 +45,7 @@ export class KeyedQueue {
   private readonly pending = new MinHeap<{ ticket: number; seq: number; key: string }>((a, b) => a.ticket < b.ticket || (a.ticket === b.ticket && a.seq < b.seq));
   private seq = 0;
   /** Each key's ticket (arrival number) and when it was last added or finished. */
-  private readonly tickets = new Map<string, { ticket: number; seen: number }>();
+  private readonly tickets = new Map<string, { ticket: number; seen: number; since: number }>();
   /** The pending entry that stands for each queued event-driven key. */
   private readonly pendingEntry = new Map<string, number>();
   /** Keys whose wake-up time came; served before `pending`. */
@@ -59,7 +65,7 @@ export class KeyedQueue {
   private stopped = false;
 
   constructor(opts: KeyedQueueOptions) {
-    this.opts = { baseBackoffMs: 200, maxBackoffMs: 60_000, dueWorkers: 0, ticketIdleMs: 60_000, ...opts };
+    this.opts = { baseBackoffMs: 200, maxBackoffMs: 60_000, dueWorkers: 0, ticketIdleMs: 60_000, ticketMaxAgeMs: 300_000, ...opts };
   }
 
   add(key: string): void {
@@ -174,8 +180,9 @@ export class KeyedQueue {
     const seq = this.seq++;
     const t = this.tickets.get(key);
     // A ticket is an arrival number: the order in which keys began their current stretch of work.
-    const ticket = t && at - t.seen <= this.opts.ticketIdleMs ? t.ticket : seq;
-    this.tickets.set(key, { ticket, seen: at });
+    const keep = t !== undefined && at - t.seen <= this.opts.ticketIdleMs && at - t.since <= this.opts.ticketMaxAgeMs;
+    const ticket = keep ? t.ticket : seq;
+    this.tickets.set(key, { ticket, seen: at, since: keep ? t.since : at });
     this.pendingEntry.set(key, seq);
     this.pending.push({ ticket, seq, key });
   }

@@ -211,3 +211,39 @@ test('tickets: a key that began its work earlier goes before keys that arrived a
   assert.deepEqual(runs, ['hold', 'c', 'a']);
   await q.whenIdle();
 });
+
+test('tickets: a key kept busy for longer than ticketMaxAgeMs goes behind the others', async () => {
+  const runs: string[] = [];
+  let gate: () => void = () => {};
+  const q = new KeyedQueue({
+    workers: 1,
+    ticketMaxAgeMs: 60,
+    process: async (k) => {
+      runs.push(k);
+      if (k === 'hold') await new Promise<void>((r) => (gate = r));
+    },
+  });
+  // 'hot' is added again and again from t=0; 'other' first arrives at about t=40, so by arrival
+  // 'hot' goes first, until at t>60 it has held its ticket too long and takes a fresh one.
+  const start = Date.now();
+  q.add('hot');
+  while (Date.now() - start < 40) {
+    await tick(5);
+    q.add('hot');
+  }
+  q.add('other');
+  while (Date.now() - start < 80) {
+    await tick(5);
+    q.add('hot');
+  }
+  await q.whenIdle();
+  runs.length = 0;
+  q.add('hold');
+  await tick(5);
+  q.add('other');
+  q.add('hot');
+  gate();
+  await tick(20);
+  assert.deepEqual(runs, ['hold', 'other', 'hot'], 'hot held its ticket for over 60 ms: a fresh one, behind other');
+  await q.whenIdle();
+});
