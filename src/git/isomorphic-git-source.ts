@@ -19,11 +19,19 @@ export interface IsomorphicGitSourceOptions {
   ref: RefSpec;
   auth?: { username: string; password: string } | undefined;
   cacheDir: string;
+  /**
+   * Packs in the cache before the next fetch starts it afresh (default 50). Every fetch adds one;
+   * each object lookup searches them all and each loaded pack stays in memory, so a cache that
+   * follows a busy branch for weeks is rebuilt by one shallow clone instead of growing for ever.
+   */
+  maxPacks?: number;
   /** Called once per HTTP response, for metrics. */
   onRequest?: (kind: GitRequestKind, status: number, bytes: number) => void;
 }
 
 const MANIFEST_EXT = /\.ya?ml$/i;
+/** Default for IsomorphicGitSourceOptions.maxPacks. */
+const MAX_PACKS = 50;
 /** Blob reads in flight at once in readFiles. */
 const READ_CONCURRENCY = 32;
 
@@ -36,9 +44,9 @@ export function createIsomorphicGitSource(opts: IsomorphicGitSourceOptions): Git
   // Credentials up front: with onAuth every operation would first take a 401 round trip.
   const headers: Record<string, string> = { 'user-agent': 'sluice' };
   if (opts.auth) headers.authorization = `Basic ${Buffer.from(`${opts.auth.username}:${opts.auth.password}`).toString('base64')}`;
-  const fs = gitCacheFs(gitdir);
+  let fs = gitCacheFs(gitdir);
   // Packed objects are read natively (packed-object-reader.ts); isomorphic-git reads the rest.
-  const objects = packedObjectReader(gitdir);
+  let objects = packedObjectReader(gitdir);
   const cache = {};
   // The trees and manifest blobs the last readFiles read, by oid (see readFiles).
   let lastTrees = new Map<string, TreeEntry[]>();
@@ -52,6 +60,17 @@ export function createIsomorphicGitSource(opts: IsomorphicGitSourceOptions): Git
       // fetch needs a remote with a fetch refspec; keep its URL current if the config changed.
       await git.addRemote({ fs, gitdir, remote: 'origin', url: opts.url, force: true });
     })());
+
+  const packCount = async () => (await nodeFs.promises.readdir(join(gitdir, 'objects', 'pack')).catch(() => [])).filter((n) => n.endsWith('.pack')).length;
+  // Drops the cache; the next fetch is a first (shallow) clone. Trees and blobs read before stay
+  // valid in readFiles' reuse maps: they are keyed by object id.
+  const startAfresh = async () => {
+    await nodeFs.promises.rm(gitdir, { recursive: true, force: true });
+    fs = gitCacheFs(gitdir);
+    objects = packedObjectReader(gitdir);
+    initialised = undefined;
+    await init();
+  };
 
   const hasCommit = async (sha: string) => (await commitTreeOf(sha).then(() => true, () => false));
   // The tree of a commit; rejects when the commit is not in the cache.
@@ -92,6 +111,7 @@ export function createIsomorphicGitSource(opts: IsomorphicGitSourceOptions): Git
     async ensureCommit(rev: ResolvedRevision, options: { history?: boolean } = {}) {
       await init();
       if (await hasCommit(rev.sha)) return { fetched: false };
+      if ((await packCount()) >= (opts.maxPacks ?? MAX_PACKS)) await startAfresh();
       const pinned = ('commit' in opts.ref && opts.ref.commit !== undefined) || options.history === true;
       const shallow = nodeFs.existsSync(join(gitdir, 'shallow'));
       // fetch takes its `have` lines from the local ref named `ref`; a bare cache only holds the

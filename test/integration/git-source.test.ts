@@ -128,6 +128,26 @@ test("a fetched pack is indexed by Sluice as git would, and isomorphic-git's fet
   assert.match(execFileSync('git', ['--git-dir', gitdir!, 'cat-file', '-t', rev.sha]).toString(), /commit/);
 });
 
+test('a cache with maxPacks packs starts afresh with one shallow clone, and reads on', async () => {
+  const cacheDir = mkdtempSync(join(cacheRoot, 'c-'));
+  const src = createIsomorphicGitSource({ name: 'apps', url: server.repoUrl('apps'), ref: { branch: 'main' }, auth: server.credentials, cacheDir, maxPacks: 3 });
+  const packs = () => readdirSync(join(cacheDir, readdirSync(cacheDir)[0]!, 'objects/pack')).filter((n) => n.endsWith('.pack')).length;
+  await src.ensureCommit(await src.resolve());
+  const counts = [packs()];
+  for (let i = 0; i < 3; i++) {
+    await work.write('deploy/b.yml', `kind: Packs${i}\n`);
+    await work.commit(`packs ${i}`);
+    await work.push();
+    const rev = await src.resolve();
+    assert.deepEqual(await src.ensureCommit(rev), { fetched: true });
+    counts.push(packs());
+    const { files } = await src.readFiles(rev.sha, ['deploy/b.yml']);
+    assert.equal(text(files[0]!.content), `kind: Packs${i}\n`);
+  }
+  // 1, 2, 3 packs; at 3 the next fetch starts the cache afresh: one pack again.
+  assert.deepEqual(counts, [1, 2, 3, 1]);
+});
+
 test('tags (annotated and lightweight), semver ranges over tags, pinned commits, the remote HEAD', async () => {
   const annotated = source({ tag: 'v1.0.0' });
   const rev = await annotated.resolve();
