@@ -288,18 +288,20 @@ export class RepoSyncer {
     }
     // renderManifests' order: by path, compared by UTF-16 code units.
     const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    const unchanged = (file: RepoFile) => {
+    // Each file's last render while its bytes are the same; the others render now.
+    const kept = new Map<string, RenderResult>();
+    for (const file of sorted) {
       const last = this.fileRenders.get(file.path);
-      return last && (last.content === file.content || Buffer.compare(last.content, file.content) === 0) ? last.rendered : undefined;
-    };
-    const changed = sorted.filter((f) => !unchanged(f));
+      if (last && (last.content === file.content || Buffer.compare(last.content, file.content) === 0)) kept.set(file.path, last.rendered);
+    }
+    const changed = sorted.filter((f) => !kept.has(f.path));
     const fresh = await renderEach(changed, limits); // many changed files: on two threads
-    const renderedNow = new Map(changed.map((f, i) => [f.path, fresh[i]!]));
+    changed.forEach((f, i) => kept.set(f.path, fresh[i]!));
     const next = new Map<string, { content: Uint8Array; rendered: RenderResult }>();
     const objects: RenderResult['objects'] = [];
     const errors: RenderResult['errors'] = [];
     for (const file of sorted) {
-      const rendered = renderedNow.get(file.path) ?? unchanged(file)!;
+      const rendered = kept.get(file.path)!;
       next.set(file.path, { content: file.content, rendered });
       for (const o of rendered.objects) objects.push(o);
       for (const e of rendered.errors) errors.push(e);

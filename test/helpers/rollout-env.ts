@@ -9,7 +9,7 @@ import { waitFor } from './wait-for.ts';
 import { serveSluice, type ServingSluice } from './sluice-process.ts';
 import { KubeClient } from '../../src/kube/kube-client.ts';
 import type { KubeObject } from '../../src/ports/cluster.ts';
-import type { Rollout, ReplicaSet } from '../../src/engine/types.ts';
+import type { BlueGreenStrategy, Rollout, ReplicaSet } from '../../src/engine/types.ts';
 
 export const API_TOKEN = 'rollout-tests-api-token-0123456789';
 
@@ -91,6 +91,22 @@ export function canaryRollout(ns: string, opts: { image: string; steps: unknown[
       ...opts.extraSpec,
     },
   };
+}
+
+/** A blue-green Rollout `web` with Services web-active and web-preview (image example/web:1). */
+export function bgRollout(ns: string, blueGreen: Partial<BlueGreenStrategy>, replicas = 2): KubeObject {
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Rollout',
+    metadata: { name: 'web', namespace: ns },
+    spec: {
+      replicas,
+      revisionHistoryLimit: 3,
+      selector: { matchLabels: { app: 'web' } },
+      template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'app', image: 'example/web:1', ports: [{ containerPort: 8080, protocol: 'TCP' }] }] } },
+      strategy: { blueGreen: { activeService: 'web-active', previewService: 'web-preview', ...blueGreen } },
+    },
+  } as unknown as KubeObject;
 }
 
 export const isHealthy = (ro: Rollout) => ro.status?.phase === 'Healthy' && ro.status?.observedGeneration === String(ro.metadata.generation);

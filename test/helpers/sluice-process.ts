@@ -1,5 +1,8 @@
 // Runs the real `sluice` CLI as a child process: `serve` until stopped, or a one-shot command.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from './wait-for.ts';
 
@@ -11,6 +14,27 @@ export interface ServingSluice {
   output(): string;
   /** Sends the signal; resolves with the exit code and how long the exit took. */
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; ms: number }>;
+}
+
+/**
+ * A config file for `sluice serve` in a fresh temp dir: loopback on a free port, JSON logs, the
+ * test cluster's namespace (also the sync state namespace), a Git cache in the dir, then `lines`.
+ */
+export function writeServeConfig(prefix: string, base: { kubeconfigPath: string; ns: string }, lines: string[]): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const config = join(dir, 'config.yaml');
+  writeFileSync(
+    config,
+    [
+      'server: { host: 127.0.0.1, port: 0 }',
+      'log: { level: info, format: json }',
+      `kubernetes: { kubeconfig: ${base.kubeconfigPath}, namespace: ${base.ns} }`,
+      `git: { cacheDir: ${join(dir, 'git')} }`,
+      `sync: { stateNamespace: ${base.ns} }`,
+      ...lines,
+    ].join('\n'),
+  );
+  return config;
 }
 
 export async function serveSluice(configPath: string, env: NodeJS.ProcessEnv = {}): Promise<ServingSluice> {

@@ -10,14 +10,11 @@
 //   review at the next indefinite pause promotes too.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { testCluster } from '../helpers/cluster.ts';
 import { installCrds } from '../helpers/crds.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { cloneWorkdir } from '../helpers/git-repo.ts';
-import { serveSluice } from '../helpers/sluice-process.ts';
+import { serveSluice, writeServeConfig } from '../helpers/sluice-process.ts';
 import { githubDelivery, githubExample, githubPushTo } from '../helpers/webhook-payloads.ts';
 import { startGitHubDouble, type DoubleComment, type DoublePullRequest } from '../helpers/github-double.ts';
 import { startGitServer } from '../testbed/git-server.ts';
@@ -84,30 +81,20 @@ test('pull requests: plan comment, a Rollout comment upserted through every step
   gh.setRole('alice', 'write');
   gh.setRole('mallory', 'read');
 
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-prs-'));
-  const config = join(dir, 'config.yaml');
-  writeFileSync(
-    config,
-    [
-      'server: { host: 127.0.0.1, port: 0 }',
-      'log: { level: info, format: json }',
-      `kubernetes: { kubeconfig: ${cluster.kubeconfigPath}, namespace: ${ns} }`,
-      `git: { cacheDir: ${join(dir, 'git')} }`,
-      `sync: { stateNamespace: ${ns} }`,
-      'webhooks:',
-      '  github: { secretEnv: GITHUB_WEBHOOK_SECRET }',
-      'repos:',
-      '  - name: deploy',
-      `    url: ${cloneUrl}`,
-      '    ref: { branch: main }',
-      '    paths: [deploy]',
-      `    namespace: ${ns}`,
-      // Polls once a year: every sync after the first is a webhook's doing.
-      '    schedule: "0 0 1 1 *"',
-      `    credentials: { username: ${git.credentials.username}, tokenEnv: GIT_TOKEN }`,
-      `    host: { type: github, apiUrl: "${gh.url}", repository: ${REPOSITORY}, tokenEnv: GITHUB_TOKEN }`,
-    ].join('\n'),
-  );
+  const config = writeServeConfig('sluice-prs-', { kubeconfigPath: cluster.kubeconfigPath, ns }, [
+    'webhooks:',
+    '  github: { secretEnv: GITHUB_WEBHOOK_SECRET }',
+    'repos:',
+    '  - name: deploy',
+    `    url: ${cloneUrl}`,
+    '    ref: { branch: main }',
+    '    paths: [deploy]',
+    `    namespace: ${ns}`,
+    // Polls once a year: every sync after the first is a webhook's doing.
+    '    schedule: "0 0 1 1 *"',
+    `    credentials: { username: ${git.credentials.username}, tokenEnv: GIT_TOKEN }`,
+    `    host: { type: github, apiUrl: "${gh.url}", repository: ${REPOSITORY}, tokenEnv: GITHUB_TOKEN }`,
+  ]);
   const s = await serveSluice(config, { GITHUB_WEBHOOK_SECRET: SECRET, GIT_TOKEN: git.credentials.password, GITHUB_TOKEN: gh.token });
   t.after(() => s.stop('SIGKILL'));
   const deliver = async (event: string, payload: unknown) => {

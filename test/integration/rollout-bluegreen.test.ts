@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { rolloutEnv, isHealthy, type RolloutEnv } from '../helpers/rollout-env.ts';
+import { rolloutEnv, isHealthy, bgRollout, type RolloutEnv } from '../helpers/rollout-env.ts';
 import { abort, promote, retry } from '../../src/engine/lifecycle.ts';
 import type { BlueGreenStrategy, Rollout } from '../../src/engine/types.ts';
 import type { KubeObject } from '../../src/ports/cluster.ts';
@@ -43,21 +43,6 @@ after(async () => {
 });
 
 const ref = (env: RolloutEnv) => ({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', namespace: env.ns, name: 'web' });
-
-function bgRollout(ns: string, blueGreen: Partial<BlueGreenStrategy>, replicas = 2): KubeObject {
-  return {
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'Rollout',
-    metadata: { name: 'web', namespace: ns },
-    spec: {
-      replicas,
-      revisionHistoryLimit: 3,
-      selector: { matchLabels: { app: 'web' } },
-      template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'app', image: 'example/web:1', ports: [{ containerPort: 8080, protocol: 'TCP' }] }] } },
-      strategy: { blueGreen: { activeService: 'web-active', previewService: 'web-preview', ...blueGreen } },
-    },
-  } as unknown as KubeObject;
-}
 
 /** A template whose single web measurement passes under /pass and fails under /fail. */
 async function checkTemplate(env: RolloutEnv, name: string, verdict: 'pass' | 'fail') {

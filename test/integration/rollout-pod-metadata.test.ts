@@ -4,9 +4,9 @@
 // term in the new ReplicaSet's pod template.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rolloutEnv, canaryRollout, isHealthy, type RolloutEnv } from '../helpers/rollout-env.ts';
+import { rolloutEnv, canaryRollout, bgRollout, isHealthy, type RolloutEnv } from '../helpers/rollout-env.ts';
 import { promote } from '../../src/engine/lifecycle.ts';
-import type { BlueGreenStrategy, JsonObject, PodTemplateMetadata, ReplicaSet, Rollout } from '../../src/engine/types.ts';
+import type { JsonObject, PodTemplateMetadata, ReplicaSet, Rollout } from '../../src/engine/types.ts';
 import type { KubeObject } from '../../src/ports/cluster.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
@@ -107,21 +107,6 @@ test('canaryMetadata/stableMetadata: the canary pods carry the canary labels; af
   await waitFor('the old stable ReplicaSet no longer records injected metadata', async () => (await rsOf(env, v1)).metadata.annotations?.[ANNOTATION] === undefined);
   assert.equal((await rsOf(env, v1)).spec.template?.metadata?.labels?.role, undefined);
 });
-
-function bgRollout(ns: string, blueGreen: Partial<BlueGreenStrategy>, replicas = 2): KubeObject {
-  return {
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'Rollout',
-    metadata: { name: 'web', namespace: ns },
-    spec: {
-      replicas,
-      revisionHistoryLimit: 3,
-      selector: { matchLabels: { app: 'web' } },
-      template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'app', image: 'example/web:1', ports: [{ containerPort: 8080, protocol: 'TCP' }] }] } },
-      strategy: { blueGreen: { activeService: 'web-active', previewService: 'web-preview', ...blueGreen } },
-    },
-  } as unknown as KubeObject;
-}
 
 test('previewMetadata/activeMetadata: the preview pods carry the preview labels; after the switch and promotion the same pods carry the active ones', async (t) => {
   const env = await rolloutEnv(t, 'bg-meta');

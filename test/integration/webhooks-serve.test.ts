@@ -5,15 +5,12 @@
 // malformed (400) and ping (202 ignored) deliveries are answered as documented.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createHmac } from 'node:crypto';
 import { testCluster } from '../helpers/cluster.ts';
 import { installCrds } from '../helpers/crds.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { cloneWorkdir } from '../helpers/git-repo.ts';
-import { serveSluice } from '../helpers/sluice-process.ts';
+import { serveSluice, writeServeConfig } from '../helpers/sluice-process.ts';
 import { githubDelivery, githubExample, githubPushTo, type SignedDelivery } from '../helpers/webhook-payloads.ts';
 import { startGitServer } from '../testbed/git-server.ts';
 import { KubeClient } from '../../src/kube/kube-client.ts';
@@ -43,30 +40,20 @@ test('sluice serve: push webhook → applied at once; forged 401; redelivery act
   await work.commit('version 1');
   await work.push();
 
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-webhooks-'));
-  const config = join(dir, 'config.yaml');
-  writeFileSync(
-    config,
-    [
-      'server: { host: 127.0.0.1, port: 0 }',
-      'log: { level: info, format: json }',
-      `kubernetes: { kubeconfig: ${cluster.kubeconfigPath}, namespace: ${ns} }`,
-      `git: { cacheDir: ${join(dir, 'git')} }`,
-      `sync: { stateNamespace: ${ns} }`,
-      'webhooks:',
-      '  maxBodyBytes: 65536',
-      '  github: { secretEnv: GITHUB_WEBHOOK_SECRET }',
-      'repos:',
-      '  - name: web',
-      `    url: ${server.repoUrl('web')}`,
-      '    ref: { branch: main }',
-      '    paths: [deploy]',
-      `    namespace: ${ns}`,
-      // Polls once a year, so every sync after the first is the webhook's doing.
-      '    schedule: "0 0 1 1 *"',
-      `    credentials: { username: ${server.credentials.username}, tokenEnv: GIT_TOKEN }`,
-    ].join('\n'),
-  );
+  const config = writeServeConfig('sluice-webhooks-', { kubeconfigPath: cluster.kubeconfigPath, ns }, [
+    'webhooks:',
+    '  maxBodyBytes: 65536',
+    '  github: { secretEnv: GITHUB_WEBHOOK_SECRET }',
+    'repos:',
+    '  - name: web',
+    `    url: ${server.repoUrl('web')}`,
+    '    ref: { branch: main }',
+    '    paths: [deploy]',
+    `    namespace: ${ns}`,
+    // Polls once a year, so every sync after the first is the webhook's doing.
+    '    schedule: "0 0 1 1 *"',
+    `    credentials: { username: ${server.credentials.username}, tokenEnv: GIT_TOKEN }`,
+  ]);
   const s = await serveSluice(config, { GITHUB_WEBHOOK_SECRET: SECRET, GIT_TOKEN: server.credentials.password });
   t.after(() => s.stop('SIGKILL'));
 
