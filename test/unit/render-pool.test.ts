@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { renderManifests } from '../../src/sync/render-manifests.ts';
-import { renderEach, PARALLEL_RENDER_MIN_FILES } from '../../src/sync/render-pool.ts';
+import { lastRenderSplit, prepareRenderPool, renderEach, PARALLEL_RENDER_MIN_FILES } from '../../src/sync/render-pool.ts';
 import { DEFAULT_RENDER_LIMITS } from '../../src/sync/manifest-types.ts';
 
 const files = Array.from({ length: PARALLEL_RENDER_MIN_FILES * 2 + 3 }, (_, i) => ({
@@ -17,7 +17,16 @@ const files = Array.from({ length: PARALLEL_RENDER_MIN_FILES * 2 + 3 }, (_, i) =
 }));
 
 test('a large batch renders as renderManifests does file by file, lines included', async () => {
-  const parallel = await renderEach(files, DEFAULT_RENDER_LIMITS);
+  prepareRenderPool();
+  // Until the worker has booted this thread renders everything; wait until it shares the work.
+  let parallel = await renderEach(files, DEFAULT_RENDER_LIMITS);
+  for (let tries = 0; lastRenderSplit().worker === 0 && tries < 100; tries++) {
+    await new Promise((r) => setTimeout(r, 50));
+    parallel = await renderEach(files, DEFAULT_RENDER_LIMITS);
+  }
+  const split = lastRenderSplit();
+  assert.ok(split.worker > 0 && split.here > 0, `both threads rendered: ${JSON.stringify(split)}`);
+  assert.equal(split.here + split.worker, files.length);
   assert.equal(parallel.length, files.length);
   let objects = 0;
   let errors = 0;
