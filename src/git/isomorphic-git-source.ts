@@ -9,6 +9,7 @@ import git from 'isomorphic-git';
 import type { RefSpec } from '../config/config-types.ts';
 import { GitUnavailableError, type GitSource, type RepoFile, type RepoFileError, type ResolvedRevision } from '../ports/git-source.ts';
 import { countingHttpClient, type GitRequestKind } from './counting-http-client.ts';
+import { refAdvertisementReuse } from './ref-advertisement-reuse.ts';
 import { gitCacheFs, PackIndexed } from './git-cache-fs.ts';
 import { resolveRef } from './resolve-ref.ts';
 import { commitTree, packedObjectReader, parseTree } from './packed-object-reader.ts';
@@ -41,6 +42,8 @@ type TreeEntry = Entry & { path: string };
 export function createIsomorphicGitSource(opts: IsomorphicGitSourceOptions): GitSource {
   const gitdir = join(opts.cacheDir, `${opts.name}-${createHash('sha256').update(opts.url).digest('hex').slice(0, 12)}.git`);
   const http = countingHttpClient((kind, status, bytes) => opts.onRequest?.(kind, status, bytes));
+  // resolve() keeps the ref advertisement; the fetch right after it reuses it (ref-advertisement-reuse.ts).
+  const adverts = refAdvertisementReuse(http);
   // Credentials up front: with onAuth every operation would first take a 401 round trip.
   const headers: Record<string, string> = { 'user-agent': 'sluice' };
   if (opts.auth) headers.authorization = `Basic ${Buffer.from(`${opts.auth.username}:${opts.auth.password}`).toString('base64')}`;
@@ -92,6 +95,46 @@ export function createIsomorphicGitSource(opts: IsomorphicGitSourceOptions): Git
     return new GitUnavailableError(`${what}: ${e.code && !e.message?.includes(e.code) ? `${e.code} ` : ''}${e.message ?? String(err)}`);
   };
 
+  const ensureCommitNow = async (rev: ResolvedRevision, options: { history?: boolean }): Promise<{ fetched: boolean }> => {
+    await init();
+    if (await hasCommit(rev.sha)) return { fetched: false };
+    if ((await packCount()) >= (opts.maxPacks ?? MAX_PACKS)) await startAfresh();
+    const pinned = ('commit' in opts.ref && opts.ref.commit !== undefined) || options.history === true;
+    const shallow = nodeFs.existsSync(join(gitdir, 'shallow'));
+    // fetch takes its `have` lines from the local ref named `ref`; a bare cache only holds the
+    // remote-tracking ref, so name it when it exists, or the server gets no haves at all.
+    const remoteRef = fetchRefName(rev.ref);
+    const tracking = rev.ref === 'HEAD' ? 'refs/remotes/origin/HEAD' : rev.ref.startsWith('refs/heads/') ? `refs/remotes/origin/${remoteRef}` : undefined;
+    const tracked = tracking !== undefined && (await git.resolveRef({ fs, gitdir, ref: tracking }).then(() => true, () => false));
+    try {
+      await git.fetch({
+        fs,
+        http: adverts.replaying,
+        gitdir,
+        url: opts.url,
+        headers,
+        // Its own cache: what isomorphic-git loads while fetching is not kept (reads are native).
+        cache: {},
+        remote: 'origin',
+        ref: tracked ? tracking : remoteRef,
+        remoteRef,
+        singleBranch: true,
+        tags: false,
+        // A pinned commit may be anywhere in the branch's history, so its branch is fetched whole.
+        // Incremental fetches are relative even when the cache is no longer shallow (a relative
+        // deepen reached the root): a plain depth 1 makes the server resend the whole tree.
+        ...(pinned ? {} : { depth: 1, relative: shallow || tracked }),
+      });
+    } catch (err) {
+      // The cache's fs indexed the received pack itself and ended the fetch there (git-cache-fs.ts).
+      if (!(err instanceof PackIndexed)) throw network(`cannot fetch ${rev.ref} from ${opts.url}`, err);
+    } finally {
+      objects.refresh();
+    }
+    if (!(await hasCommit(rev.sha))) throw new Error(`commit ${rev.sha} is not on ${rev.ref} at ${opts.url}`);
+    return { fetched: true };
+  };
+
   // The short name fetch wants: isomorphic-git looks it up among the remote's refs.
   const fetchRefName = (ref: string) => ref.replace(/^refs\/(heads|tags)\//, '');
 
@@ -101,7 +144,7 @@ export function createIsomorphicGitSource(opts: IsomorphicGitSourceOptions): Git
       let refs;
       try {
         // Protocol v1: refs in one request (v2 needs a second round trip for ls-refs).
-        refs = await git.listServerRefs({ http, url: opts.url, headers, protocolVersion: 1, peelTags: true });
+        refs = await git.listServerRefs({ http: adverts.recording, url: opts.url, headers, protocolVersion: 1, peelTags: true });
       } catch (err) {
         throw network(`cannot list refs of ${opts.url}`, err);
       }
@@ -109,43 +152,11 @@ export function createIsomorphicGitSource(opts: IsomorphicGitSourceOptions): Git
     },
 
     async ensureCommit(rev: ResolvedRevision, options: { history?: boolean } = {}) {
-      await init();
-      if (await hasCommit(rev.sha)) return { fetched: false };
-      if ((await packCount()) >= (opts.maxPacks ?? MAX_PACKS)) await startAfresh();
-      const pinned = ('commit' in opts.ref && opts.ref.commit !== undefined) || options.history === true;
-      const shallow = nodeFs.existsSync(join(gitdir, 'shallow'));
-      // fetch takes its `have` lines from the local ref named `ref`; a bare cache only holds the
-      // remote-tracking ref, so name it when it exists, or the server gets no haves at all.
-      const remoteRef = fetchRefName(rev.ref);
-      const tracking = rev.ref === 'HEAD' ? 'refs/remotes/origin/HEAD' : rev.ref.startsWith('refs/heads/') ? `refs/remotes/origin/${remoteRef}` : undefined;
-      const tracked = tracking !== undefined && (await git.resolveRef({ fs, gitdir, ref: tracking }).then(() => true, () => false));
       try {
-        await git.fetch({
-          fs,
-          http,
-          gitdir,
-          url: opts.url,
-          headers,
-          // Its own cache: what isomorphic-git loads while fetching is not kept (reads are native).
-          cache: {},
-          remote: 'origin',
-          ref: tracked ? tracking : remoteRef,
-          remoteRef,
-          singleBranch: true,
-          tags: false,
-          // A pinned commit may be anywhere in the branch's history, so its branch is fetched whole.
-          // Incremental fetches are relative even when the cache is no longer shallow (a relative
-          // deepen reached the root): a plain depth 1 makes the server resend the whole tree.
-          ...(pinned ? {} : { depth: 1, relative: shallow || tracked }),
-        });
-      } catch (err) {
-        // The cache's fs indexed the received pack itself and ended the fetch there (git-cache-fs.ts).
-        if (!(err instanceof PackIndexed)) throw network(`cannot fetch ${rev.ref} from ${opts.url}`, err);
+        return await ensureCommitNow(rev, options);
       } finally {
-        objects.refresh();
+        adverts.forget();
       }
-      if (!(await hasCommit(rev.sha))) throw new Error(`commit ${rev.sha} is not on ${rev.ref} at ${opts.url}`);
-      return { fetched: true };
     },
 
     async readFiles(sha: string, paths: string[]) {

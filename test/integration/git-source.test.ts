@@ -95,6 +95,9 @@ test('an idle poll is one request with no pack bytes; a new commit is fetched in
   assert.equal(moved.sha, sha);
   assert.deepEqual(await src.ensureCommit(moved), { fetched: true });
   assert.equal(server.stats.totals.uploadPack, 1);
+  // The fetch reuses the ref advertisement resolve() just read: two requests in all.
+  assert.equal(server.stats.totals.infoRefs, 1, 'one refs request');
+  assert.equal(server.stats.totals.requests, 2, 'refs, then the pack');
   assert.ok(server.stats.totals.packBytesOut < 4096, `incremental fetch sent ${server.stats.totals.packBytesOut} bytes`);
   const { files } = await src.readFiles(sha, ['deploy/b.yml']);
   assert.equal(text(files[0]!.content), 'kind: B2\n');
@@ -106,6 +109,7 @@ test('an idle poll is one request with no pack bytes; a new commit is fetched in
     server.resetStats();
     assert.deepEqual(await src.ensureCommit(await src.resolve()), { fetched: true });
     assert.ok(server.stats.totals.packBytesOut < 4096, `fetch ${i + 2} sent ${server.stats.totals.packBytesOut} bytes`);
+    assert.equal(server.stats.totals.requests, 2, `fetch ${i + 2}: refs, then the pack`);
   }
 });
 
