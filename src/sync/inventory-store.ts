@@ -32,7 +32,11 @@ export async function loadInventory(cluster: Cluster, namespace: string, repo: s
 }
 
 export async function saveInventory(cluster: Cluster, namespace: string, inventory: Inventory): Promise<void> {
-  const objects = [...inventory.objects].sort((a, b) => objectKey(a).localeCompare(objectKey(b)));
+  // Sorted by key (code units, each key built once): a stable order whatever the apply order was.
+  const objects = inventory.objects
+    .map((o) => ({ key: objectKey(o), o }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .map(({ o }) => o);
   const body = {
     apiVersion: 'v1',
     kind: 'ConfigMap',

@@ -11,20 +11,37 @@ export interface DesiredObject {
   source: { file: string; line: number };
 }
 
-function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
+// JSON of the value with every object's keys sorted, so the hash does not depend on key order.
+// Written out directly: building sorted copies first and stringifying them took twice as long.
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.keys(value as object).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])]));
+    const record = value as Record<string, unknown>;
+    const parts: string[] = [];
+    for (const k of Object.keys(record).sort()) if (record[k] !== undefined) parts.push(`${JSON.stringify(k)}:${canonicalJson(record[k])}`);
+    return `{${parts.join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+export function contentHash(obj: KubeObject): string {
+  return createHash('sha256').update(canonicalJson(obj)).digest('hex').slice(0, 16);
+}
+
+// Rendered manifests are plain JSON data (render-manifests.ts copies them out of the YAML tree).
+function copyPlain<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(copyPlain) as T;
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = copyPlain(v);
+    return out as T;
   }
   return value;
 }
 
-export function contentHash(obj: KubeObject): string {
-  return createHash('sha256').update(JSON.stringify(canonical(obj))).digest('hex').slice(0, 16);
-}
-
 export function prepareObject(manifest: KubeObject, repo: string, source: { file: string; line: number }): DesiredObject {
-  const object = structuredClone(manifest) as KubeObject;
+  // A copy: the rendered manifest is kept (and reused by the next sync) unchanged.
+  const object = copyPlain(manifest);
   const metadata = (object.metadata ??= {});
   metadata.labels = { ...metadata.labels, [MANAGED_BY_LABEL]: 'sluice', [REPO_LABEL]: repo };
   const hash = contentHash(object);
