@@ -75,7 +75,7 @@ export async function apply1000(ctx: BenchContext): Promise<BenchResult> {
   for (let run = 0; run < CREATE_RUNS; run++) {
     nsKubectl = await ctx.newNamespace('kubectl');
     nsSluice = await ctx.newNamespace('sluice');
-    s = ctx.syncer({ repoName: `${name}-${run + 1}`, namespace: nsSluice, paths: ['deploy'], cacheDir: await ctx.tmpDir('apply-cache') });
+    s = ctx.syncer({ repoName: name, syncName: `${name}-${run + 1}`, namespace: nsSluice, paths: ['deploy'], cacheDir: await ctx.tmpDir('apply-cache') });
     const kubectlRun = async () => {
       ctx.log(`apply-1000: first apply, kubectl, run ${run + 1}/${CREATE_RUNS}`);
       createKubectl.push(await kubectlApply(nsKubectl, dir, OBJECTS));

@@ -61,7 +61,8 @@ export interface BenchContext {
   kubectl(args: string[]): Promise<{ ms: number; stdout: string }>;
   /** Runs native git with the server's credentials in a header (never in a URL). */
   nativeGit(cwd: string, args: string[]): Promise<{ ms: number; stdout: string }>;
-  syncer(opts: { repoName: string; namespace: string; paths: string[]; cacheDir: string }): InstrumentedSyncer;
+  /** A RepoSyncer of the Git server's repository `repoName`, configured as `syncName` (default: the same). */
+  syncer(opts: { repoName: string; syncName?: string; namespace: string; paths: string[]; cacheDir: string }): InstrumentedSyncer;
   /** Write requests (POST/PUT/PATCH/APPLY/DELETE) the API server has served for `resource` since it started. */
   apiWrites(resource: string): Promise<number>;
   /** name → resourceVersion of every `kind` object in the namespace. */
@@ -105,7 +106,7 @@ export function createContext(base: { bed: Testbed; kubeConfig: KubeConfig; kube
     },
     syncer(opts) {
       const repo: RepoConfig = {
-        name: opts.repoName,
+        name: opts.syncName ?? opts.repoName,
         url: git.repoUrl(opts.repoName),
         ref: { branch: 'main' },
         paths: opts.paths,
