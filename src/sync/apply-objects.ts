@@ -1,11 +1,12 @@
 // Applies desired objects with server-side apply: staged (CRDs and Namespaces first, then the rest,
-// after the CRDs are Established), with bounded concurrency, skipping objects already up to date.
+// after the CRDs are Established; the rest started in Helm's kind order), with bounded concurrency,
+// skipping objects already up to date.
 // One object's failure never stops the others; each outcome carries its source file and line.
 import pLimit from 'p-limit';
 import type { Cluster, KubeObject } from '../ports/cluster.ts';
 import { APPLIED_HASH_ANNOTATION, describeObject, refOfObject } from './object-identity.ts';
 import { isSubset, objectDiff } from './object-diff.ts';
-import { stageOf, type DesiredObject } from './prepare-objects.ts';
+import { kindRank, stageOf, type DesiredObject } from './prepare-objects.ts';
 
 export type ApplyOutcome = 'created' | 'changed' | 'unchanged' | 'failed';
 
@@ -83,7 +84,12 @@ export async function applyObjects(cluster: Cluster, desired: DesiredObject[], o
 
   for (const stage of [0, 1] as const) {
     const batch = desired.filter((d) => stageOf(d.object) === stage);
-    const done = await Promise.all(batch.map((d) => limit(() => applyOne(d))));
+    // Started in kind order (kindRank; file order within a kind), up to `concurrency` at a time;
+    // the results stay in file order.
+    const starts = batch.map((d, i) => ({ i, rank: kindRank(d.object.kind) })).sort((a, b) => a.rank - b.rank || a.i - b.i);
+    const pending = new Array<Promise<ApplyResult>>(batch.length);
+    for (const { i } of starts) pending[i] = limit(() => applyOne(batch[i]!));
+    const done = await Promise.all(pending);
     results.push(...done);
     if (stage === 0 && !opts.dryRun) {
       // Objects of a kind defined in this same sync can only be applied once its CRD is served.

@@ -54,3 +54,50 @@ export function stageOf(obj: KubeObject): 0 | 1 {
   const kind = obj.kind;
   return kind === 'CustomResourceDefinition' || kind === 'Namespace' ? 0 : 1;
 }
+
+// The order Helm installs kinds in, which Argo CD (gitops-engine) applies a wave in: what others
+// use (service accounts, secrets, config maps, storage, RBAC, services) before the workloads that
+// use them, so a new Deployment does not start Pods whose ConfigMap is not there yet. Kinds not
+// listed (custom resources such as Rollouts) come last.
+const KIND_ORDER: readonly string[] = [
+  'Namespace',
+  'NetworkPolicy',
+  'ResourceQuota',
+  'LimitRange',
+  'PodSecurityPolicy',
+  'PodDisruptionBudget',
+  'ServiceAccount',
+  'Secret',
+  'SecretList',
+  'ConfigMap',
+  'StorageClass',
+  'PersistentVolume',
+  'PersistentVolumeClaim',
+  'CustomResourceDefinition',
+  'ClusterRole',
+  'ClusterRoleList',
+  'ClusterRoleBinding',
+  'ClusterRoleBindingList',
+  'Role',
+  'RoleList',
+  'RoleBinding',
+  'RoleBindingList',
+  'Service',
+  'DaemonSet',
+  'Pod',
+  'ReplicationController',
+  'ReplicaSet',
+  'Deployment',
+  'HorizontalPodAutoscaler',
+  'StatefulSet',
+  'Job',
+  'CronJob',
+  'Ingress',
+  'APIService',
+];
+const KIND_RANK = new Map(KIND_ORDER.map((kind, i) => [kind, i]));
+
+/** Rank of a kind in the apply order (lower first); unlisted kinds share the last rank. */
+export function kindRank(kind: string | undefined): number {
+  return KIND_RANK.get(kind ?? '') ?? KIND_ORDER.length;
+}
