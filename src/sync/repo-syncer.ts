@@ -64,8 +64,8 @@ export class RepoSyncer {
   private state: RepoStatus;
   private restored = false;
   private lastRender: { sha: string; read: { errors: RepoFileError[] }; rendered: RenderResult } | undefined;
-  /** The kinds the last sync listed live objects of (listed early by the next, see syncInto). */
-  private lastKinds = new Map<string, { apiVersion: string; kind: string }>();
+  /** Where the last sync listed live objects (listed early by the next, see syncInto). */
+  private lastScopes: ListScope[] = [];
   /** Each file's last render, by path, with the bytes it was rendered from (see render()). */
   private fileRenders = new Map<string, { content: Uint8Array; rendered: RenderResult }>();
 
@@ -172,11 +172,11 @@ export class RepoSyncer {
 
   private async syncInto(report: SyncReport, opts: SyncOptions): Promise<void> {
     const { repo, git, cluster } = this.deps;
-    // The inventory and the live objects of the kinds the last sync applied are read from the
-    // cluster while Git is fetched and the manifests render (they depend on neither); kinds new in
-    // this commit are listed after the render. Each is awaited (and its error surfaces) where it is used.
+    // The inventory and the live objects of the kinds and namespaces the last sync applied are read
+    // from the cluster while Git is fetched and the manifests render (they depend on neither); those
+    // new in this commit are listed after the render. Each is awaited (and its error surfaces) where it is used.
     const inventoryLoad = quiet(loadInventory(cluster, this.deps.stateNamespace, repo.name));
-    const earlyLive = quiet(this.listKinds([...this.lastKinds.values()]));
+    const earlyLive = quiet(this.listScopes(this.lastScopes));
     if (!this.restored && !opts.dryRun) {
       // The last applied commit survives restarts in the inventory.
       const inv = await inventoryLoad.catch(() => undefined);
@@ -327,25 +327,28 @@ export class RepoSyncer {
   }
 
   /**
-   * Live objects of this repository, one list per kind, keyed like desired objects: the kinds
-   * `early` already listed (see syncInto) plus the desired kinds it did not cover.
+   * Live objects of this repository, keyed like desired objects: listed per kind in each namespace
+   * the desired objects use (cluster-wide for a kind spread over many namespaces, and for
+   * cluster-scoped kinds). A label-filtered list across all namespaces makes the API server read
+   * every object of the kind in the cluster; one namespace reads only that namespace's. `early`
+   * listed the last sync's scopes (see syncInto); scopes it did not cover are listed now.
    */
-  private async listLive(desired: DesiredObject[], early: Promise<{ kinds: Set<string>; live: Map<string, KubeObject> }>): Promise<Map<string, KubeObject>> {
-    const kinds = new Map<string, { apiVersion: string; kind: string }>();
-    for (const d of desired) kinds.set(`${d.object.apiVersion}|${d.object.kind}`, { apiVersion: d.object.apiVersion ?? '', kind: d.object.kind ?? '' });
-    this.lastKinds = kinds;
+  private async listLive(desired: DesiredObject[], early: Promise<{ scopes: Set<string>; live: Map<string, KubeObject> }>): Promise<Map<string, KubeObject>> {
+    const scopes = liveScopes(desired.map((d) => d.object));
+    this.lastScopes = scopes;
     const listed = await early;
-    const rest = await this.listKinds([...kinds].filter(([key]) => !listed.kinds.has(key)).map(([, k]) => k));
+    const covered = (s: ListScope) => listed.scopes.has(scopeKey(s)) || listed.scopes.has(scopeKey({ ...s, namespace: undefined }));
+    const rest = await this.listScopes(scopes.filter((s) => !covered(s)));
     for (const [key, obj] of rest.live) listed.live.set(key, obj);
     return listed.live;
   }
 
-  private async listKinds(kinds: Array<{ apiVersion: string; kind: string }>): Promise<{ kinds: Set<string>; live: Map<string, KubeObject> }> {
+  private async listScopes(scopes: ListScope[]): Promise<{ scopes: Set<string>; live: Map<string, KubeObject> }> {
     const live = new Map<string, KubeObject>();
     await Promise.all(
-      kinds.map(async (k) => {
+      scopes.map(async (scope) => {
         try {
-          const list = await this.deps.cluster.list({ ...k, labelSelector: `${REPO_LABEL}=${this.deps.repo.name}` });
+          const list = await this.deps.cluster.list({ ...scope, labelSelector: `${REPO_LABEL}=${this.deps.repo.name}` });
           for (const item of list.items) live.set(objectKey(refOfObject(item)), item);
         } catch (err) {
           // A kind whose CRD arrives in this same sync is not served yet: nothing of it is live.
@@ -353,7 +356,7 @@ export class RepoSyncer {
         }
       }),
     );
-    return { kinds: new Set(kinds.map((k) => `${k.apiVersion}|${k.kind}`)), live };
+    return { scopes: new Set(scopes.map(scopeKey)), live };
   }
 
   private pruneOrder(entries: InventoryEntry[]): InventoryEntry[] {
@@ -425,4 +428,34 @@ function resultOf(report: SyncReport): SyncResult {
   if (!report.errors.length) return 'succeeded';
   const applied = report.objects.created + report.objects.changed + report.objects.unchanged;
   return applied > 0 ? 'partial' : 'failed';
+}
+
+/** Where live objects are listed: a kind in one namespace, or everywhere (namespace undefined). */
+interface ListScope {
+  apiVersion: string;
+  kind: string;
+  namespace: string | undefined;
+}
+
+/** A kind in more namespaces than this is listed once across all of them. */
+const MAX_NAMESPACES_PER_KIND = 8;
+
+const scopeKey = (s: ListScope) => `${s.apiVersion}|${s.kind}|${s.namespace ?? '*'}`;
+
+/** The list requests that cover `objects` (namespaced ones carry their namespace after validation). */
+function liveScopes(objects: KubeObject[]): ListScope[] {
+  const byKind = new Map<string, { apiVersion: string; kind: string; namespaces: Set<string>; clusterScoped: boolean }>();
+  for (const o of objects) {
+    const key = `${o.apiVersion}|${o.kind}`;
+    let entry = byKind.get(key);
+    if (!entry) byKind.set(key, (entry = { apiVersion: o.apiVersion ?? '', kind: o.kind ?? '', namespaces: new Set(), clusterScoped: false }));
+    if (o.metadata?.namespace) entry.namespaces.add(o.metadata.namespace);
+    else entry.clusterScoped = true;
+  }
+  const scopes: ListScope[] = [];
+  for (const { apiVersion, kind, namespaces, clusterScoped } of byKind.values()) {
+    if (clusterScoped || namespaces.size > MAX_NAMESPACES_PER_KIND) scopes.push({ apiVersion, kind, namespace: undefined });
+    else for (const namespace of namespaces) scopes.push({ apiVersion, kind, namespace });
+  }
+  return scopes;
 }

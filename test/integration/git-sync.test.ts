@@ -156,6 +156,33 @@ test('a live object edited by hand is repaired by the next sync and reported as 
   assert.deepEqual(status.lastSync?.driftRepaired, [`ConfigMap ${f.ns}/a`]);
 });
 
+test('objects in several namespaces and cluster-scoped ones are seen live: unchanged, then drift repaired', async (t) => {
+  // Live objects are listed per kind and namespace, a kind spread over more than eight namespaces
+  // once across all of them, cluster-scoped kinds across the cluster: every path must find its objects.
+  const spread = await Promise.all(Array.from({ length: 9 }, () => cluster.newNamespace(t, 'spread')));
+  const other = spread[0]!;
+  const roleName = `sluice-test-scopes-${other.slice(-6)}`;
+  t.after(() => client.delete({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', name: roleName }).catch(() => undefined));
+  const files: Record<string, string> = {
+    'deploy/a.yaml': configMap('a', { v: '1' }),
+    'deploy/role.yaml': `apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: ${roleName}\nrules: []\n`,
+    'deploy/sa.yaml': `apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: sa\n  namespace: ${other}\nautomountServiceAccountToken: true\n`,
+  };
+  spread.forEach((ns, i) => (files[`deploy/secret-${i}.yaml`] = `apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  namespace: ${ns}\nstringData:\n  k: v\n`));
+  const f = await fixture(t, files);
+  const syncer = await f.syncer({ allowedKinds: ['ConfigMap', 'ServiceAccount', 'Secret', 'ClusterRole'] });
+  const first = await syncer.trigger('test');
+  assert.deepEqual(first.lastSync?.objects, { created: 12, changed: 0, unchanged: 0, pruned: 0, failed: 0 }, JSON.stringify(first.lastSync?.errors));
+  const again = await syncer.trigger('test');
+  assert.deepEqual(again.lastSync?.objects, { created: 0, changed: 0, unchanged: 12, pruned: 0, failed: 0 });
+  await client.patch({ apiVersion: 'v1', kind: 'ServiceAccount', namespace: other, name: 'sa' }, { automountServiceAccountToken: false });
+  await client.patch({ apiVersion: 'v1', kind: 'Secret', namespace: spread[8]!, name: 's' }, { data: { k: Buffer.from('hand').toString('base64') } });
+  await client.patch({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', name: roleName }, { rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }] });
+  const repaired = await syncer.trigger('test');
+  assert.deepEqual([...(repaired.lastSync?.driftRepaired ?? [])].sort(), [`ClusterRole ${roleName}`, `Secret ${spread[8]}/s`, `ServiceAccount ${other}/sa`]);
+  assert.equal((await client.get<KubeObject & { rules?: unknown[] | null }>({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', name: roleName }))?.rules?.length ?? 0, 0, 'the hand-added rule is gone');
+});
+
 test('a broken file is reported with its line while the others apply, and nothing is pruned', async (t) => {
   const f = await fixture(t, { 'deploy/good.yaml': configMap('good', { v: '1' }), 'deploy/old.yaml': configMap('old', {}) });
   const syncer = await f.syncer();
