@@ -11,14 +11,25 @@ export interface DesiredObject {
   source: { file: string; line: number };
 }
 
-// JSON of the value with every object's keys sorted, so the hash does not depend on key order.
-// Written out directly: building sorted copies first and stringifying them took twice as long.
+// The hash's input: JSON of the value with each object's keys in one fixed order, so the hash does
+// not depend on the order keys were written in. The order is the one the first implementation got
+// by sorting the keys and rebuilding each object (JavaScript puts integer-like keys such as "8080"
+// first, in numeric order, then the rest as sorted): a different order would change the hash of
+// objects already applied and re-apply them once. Written out directly, which is twice as fast.
+const ARRAY_INDEX = /^(?:0|[1-9]\d{0,9})$/;
+const isArrayIndex = (k: string) => ARRAY_INDEX.test(k) && Number(k) <= 4294967294;
+
+function hashOrder(keys: string[]): string[] {
+  const indices = keys.filter(isArrayIndex).sort((a, b) => Number(a) - Number(b));
+  return indices.length ? [...indices, ...keys.filter((k) => !isArrayIndex(k)).sort()] : keys.sort();
+}
+
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
   if (value && typeof value === 'object') {
     const record = value as Record<string, unknown>;
     const parts: string[] = [];
-    for (const k of Object.keys(record).sort()) if (record[k] !== undefined) parts.push(`${JSON.stringify(k)}:${canonicalJson(record[k])}`);
+    for (const k of hashOrder(Object.keys(record))) if (record[k] !== undefined) parts.push(`${JSON.stringify(k)}:${canonicalJson(record[k])}`);
     return `{${parts.join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
@@ -33,7 +44,11 @@ function copyPlain<T>(value: T): T {
   if (Array.isArray(value)) return value.map(copyPlain) as T;
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = copyPlain(v);
+    for (const [k, v] of Object.entries(value)) {
+      // A `__proto__` key is data here (a ConfigMap may have one); assignment would set the prototype.
+      if (k === '__proto__') Object.defineProperty(out, k, { value: copyPlain(v), enumerable: true, writable: true, configurable: true });
+      else out[k] = copyPlain(v);
+    }
     return out as T;
   }
   return value;

@@ -3,6 +3,7 @@
 // an upgrade), must not depend on key order, and preparing must leave the rendered manifest as it was.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { contentHash, prepareObject, stageOf } from '../../src/sync/prepare-objects.ts';
 import type { KubeObject } from '../../src/ports/cluster.ts';
 
@@ -26,6 +27,47 @@ test('the content hash is stable across versions and ignores key order', () => {
   assert.notEqual(contentHash({ a: 'x', b: [1, { c: null, d: '2' }] } as KubeObject), '874fbcb0e6da8112', 'types count');
 });
 
+// The first implementation, kept as the reference every later one must match byte for byte.
+function referenceHash(obj: unknown): string {
+  const canonical = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(canonical);
+    if (value && typeof value === 'object') return Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])]));
+    return value;
+  };
+  return createHash('sha256').update(JSON.stringify(canonical(obj))).digest('hex').slice(0, 16);
+}
+
+test('integer-like keys, __proto__ keys and odd values hash as the first implementation did', () => {
+  // JavaScript orders integer-like keys ("8080") first in rebuilt objects: the hash must keep that order.
+  const ports = { kind: 'ConfigMap', data: { '10000': 'b', '8080': 'a', '-x': 'c', '.y': 'd', a: 'e', '4294967295': 'f', '4294967294': 'g', '01': 'h', '0': 'i' } };
+  assert.equal(contentHash(ports as KubeObject), '6636762b3ac6698e');
+  assert.equal(referenceHash(ports), '6636762b3ac6698e');
+  const proto = JSON.parse('{"kind":"ConfigMap","data":{"__proto__":"x","b":"y"}}') as KubeObject;
+  assert.equal(contentHash(proto), '673b2dba36443eb1');
+  // Many generated objects: keys of every sort, nested arrays and objects, nulls, numbers, booleans.
+  let seed = 7;
+  const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % n);
+  const keys = ['a', 'B', 'z', '0', '1', '7', '10', '8080', '007', '-1', '1.5', '4294967294', '4294967295', '.x', '_y', 'é', 'data', '__proto__'];
+  const value = (depth: number): unknown => {
+    switch (random(depth > 3 ? 4 : 7)) {
+      case 0: return null;
+      case 1: return random(1000) - 500;
+      case 2: return random(2) === 0;
+      case 3: return `s${random(50)}`;
+      case 4: return Array.from({ length: random(4) }, () => value(depth + 1));
+      default: {
+        const o: Record<string, unknown> = {};
+        for (let i = random(6); i > 0; i--) Object.defineProperty(o, keys[random(keys.length)]!, { value: value(depth + 1), enumerable: true, writable: true, configurable: true });
+        return o;
+      }
+    }
+  };
+  for (let i = 0; i < 500; i++) {
+    const obj = { kind: 'Thing', spec: value(0), data: value(1) };
+    assert.equal(contentHash(obj as KubeObject), referenceHash(obj), JSON.stringify(obj));
+  }
+});
+
 test('prepareObject labels, annotates and keys the object and leaves the manifest untouched', () => {
   const manifest = deployment();
   const before = structuredClone(manifest);
@@ -45,6 +87,15 @@ test('prepareObject labels, annotates and keys the object and leaves the manifes
   (changed.spec as { replicas: number }).replicas = 1;
   assert.notEqual(prepareObject(changed, 'apps', { file: 'f', line: 1 }).object.metadata?.annotations?.['sluice.dev/applied-hash'], hash);
   assert.notEqual(prepareObject(deployment(), 'other', { file: 'f', line: 1 }).object.metadata?.annotations?.['sluice.dev/applied-hash'], hash, 'the repository label is content');
+});
+
+test('a __proto__ key is data: kept in the applied object, never its prototype', () => {
+  const manifest = JSON.parse('{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"p"},"data":{"__proto__":"x","b":"y"}}') as KubeObject;
+  const d = prepareObject(manifest, 'apps', { file: 'f', line: 1 });
+  const data = (d.object as { data: Record<string, string> }).data;
+  assert.deepEqual(Object.keys(data), ['__proto__', 'b']);
+  assert.equal(Object.getPrototypeOf(data), Object.prototype);
+  assert.match(JSON.stringify(d.object), /"__proto__":"x"/);
 });
 
 test('CRDs and Namespaces are applied first', () => {
