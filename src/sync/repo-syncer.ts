@@ -176,7 +176,7 @@ export class RepoSyncer {
     // from the cluster while Git is fetched and the manifests render (they depend on neither); those
     // new in this commit are listed after the render. Each is awaited (and its error surfaces) where it is used.
     const inventoryLoad = quiet(loadInventory(cluster, this.deps.stateNamespace, repo.name));
-    const earlyLive = quiet(this.listScopes(this.lastScopes));
+    const earlyLive = quiet(this.listScopes(this.lastScopes, { bestEffort: true }));
     if (!this.restored && !opts.dryRun) {
       // The last applied commit survives restarts in the inventory.
       const inv = await inventoryLoad.catch(() => undefined);
@@ -343,20 +343,29 @@ export class RepoSyncer {
     return listed.live;
   }
 
-  private async listScopes(scopes: ListScope[]): Promise<{ scopes: Set<string>; live: Map<string, KubeObject> }> {
+  /**
+   * One label-filtered list per scope. `bestEffort` (the early lists of the last sync's scopes): a
+   * scope whose list fails is left out of the answer instead of failing the sync; listLive lists it
+   * again if this sync still needs it, and only then does its error count. A namespace the
+   * repository has left, and Sluice may no longer read, must not fail the sync.
+   */
+  private async listScopes(scopes: ListScope[], options: { bestEffort?: boolean } = {}): Promise<{ scopes: Set<string>; live: Map<string, KubeObject> }> {
     const live = new Map<string, KubeObject>();
+    const listed = new Set<string>();
     await Promise.all(
       scopes.map(async (scope) => {
         try {
           const list = await this.deps.cluster.list({ ...scope, labelSelector: `${REPO_LABEL}=${this.deps.repo.name}` });
           for (const item of list.items) live.set(objectKey(refOfObject(item)), item);
         } catch (err) {
+          if (options.bestEffort) return;
           // A kind whose CRD arrives in this same sync is not served yet: nothing of it is live.
           if (apiStatusOf(err) !== 404) throw err;
         }
+        listed.add(scopeKey(scope));
       }),
     );
-    return { scopes: new Set(scopes.map(scopeKey)), live };
+    return { scopes: listed, live };
   }
 
   private pruneOrder(entries: InventoryEntry[]): InventoryEntry[] {

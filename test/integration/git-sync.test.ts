@@ -11,6 +11,7 @@ import { testCluster } from '../helpers/cluster.ts';
 import { installCrds } from '../helpers/crds.ts';
 import { startGitServer, type GitServer } from '../testbed/git-server.ts';
 import { cloneWorkdir, type Workdir } from '../helpers/git-repo.ts';
+import { KubeConfig } from '@kubernetes/client-node';
 import { KubeClient } from '../../src/kube/kube-client.ts';
 import { createIsomorphicGitSource } from '../../src/git/isomorphic-git-source.ts';
 import { RepoSyncer } from '../../src/sync/repo-syncer.ts';
@@ -41,7 +42,7 @@ after(async () => {
 
 const configMap = (name: string, data: Record<string, string>) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n${Object.entries(data).map(([k, v]) => `  ${k}: "${v}"`).join('\n')}\n`;
 
-interface Fixture { ns: string; work: Workdir; syncer: (extra?: Partial<RepoConfig>, limits?: Partial<RenderLimits>) => Promise<RepoSyncer>; get: (name: string) => Promise<(KubeObject & { data?: Record<string, string> }) | undefined> }
+interface Fixture { ns: string; work: Workdir; syncer: (extra?: Partial<RepoConfig>, limits?: Partial<RenderLimits>, as?: KubeClient) => Promise<RepoSyncer>; get: (name: string) => Promise<(KubeObject & { data?: Record<string, string> }) | undefined> }
 
 async function fixture(t: TestContext, files: Record<string, string>, ref: RefSpec = { branch: 'main' }): Promise<Fixture> {
   const ns = await cluster.newNamespace(t, 'sync');
@@ -56,12 +57,12 @@ async function fixture(t: TestContext, files: Record<string, string>, ref: RefSp
   return {
     ns,
     work,
-    async syncer(extra = {}, limits = {}) {
+    async syncer(extra = {}, limits = {}, as = client) {
       const repo: RepoConfig = { name: repoName, url: server.repoUrl(repoName), ref, paths: ['deploy'], schedule: '* * * * *', prune: true, namespace: ns, ...extra };
       return new RepoSyncer({
         repo,
         git: createIsomorphicGitSource({ name: repo.name, url: repo.url, ref: repo.ref, auth: server.credentials, cacheDir: cacheRoot }),
-        cluster: client,
+        cluster: as,
         crdCatalog,
         stateNamespace: ns,
         concurrency: 8,
@@ -181,6 +182,40 @@ test('objects in several namespaces and cluster-scoped ones are seen live: uncha
   const repaired = await syncer.trigger('test');
   assert.deepEqual([...(repaired.lastSync?.driftRepaired ?? [])].sort(), [`ClusterRole ${roleName}`, `Secret ${spread[8]}/s`, `ServiceAccount ${other}/sa`]);
   assert.equal((await client.get<KubeObject & { rules?: unknown[] | null }>({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', name: roleName }))?.rules?.length ?? 0, 0, 'the hand-added rule is gone');
+});
+
+test('a namespace the repository left and Sluice may no longer read does not fail the sync', async (t) => {
+  // Sluice acts as a user who may handle ConfigMaps only where RoleBindings allow (impersonated).
+  const user = `sluice-limited-${Date.now().toString(36)}`;
+  const role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', name: user };
+  await client.applyDetailed({ apiVersion: role.apiVersion, kind: role.kind, metadata: { name: user }, rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'update', 'delete'] }] } as KubeObject);
+  t.after(() => client.delete(role).catch(() => undefined));
+  const bind = (namespace: string) => client.applyDetailed({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: user, namespace }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: user }, subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }] } as KubeObject);
+  const base = cluster.kubeConfig;
+  const limitedConfig = new KubeConfig();
+  limitedConfig.loadFromOptions({ clusters: base.clusters, contexts: base.contexts, currentContext: base.currentContext, users: base.users.map((u) => ({ ...u, impersonateUser: user })) });
+  const limited = new KubeClient(limitedConfig);
+  t.after(() => limited.close());
+
+  const old = await cluster.newNamespace(t, 'left');
+  const f = await fixture(t, { 'deploy/cm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: moved\n  namespace: ${old}\ndata:\n  v: "1"\n` });
+  await bind(f.ns);
+  await bind(old);
+  const syncer = await f.syncer({ prune: false }, {}, limited);
+  const first = await syncer.trigger('test');
+  assert.deepEqual(first.lastSync?.objects, { created: 1, changed: 0, unchanged: 0, pruned: 0, failed: 0 }, JSON.stringify(first.lastSync?.errors));
+
+  // The manifest moves to the repository's own namespace and Sluice loses access to the old one;
+  // the next sync still lists the old namespace first (the last sync's scope) and gets a 403 there.
+  await f.work.write('deploy/cm.yaml', configMap('moved', { v: '2' }));
+  await f.work.commit('move');
+  await f.work.push();
+  await client.delete({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', namespace: old, name: user });
+  await assert.rejects(limited.list({ apiVersion: 'v1', kind: 'ConfigMap', namespace: old }), /forbidden/i, 'access to the old namespace is gone');
+  const second = await syncer.trigger('test');
+  assert.equal(second.lastSync?.result, 'succeeded', JSON.stringify(second.lastSync?.errors));
+  assert.deepEqual(second.lastSync?.objects, { created: 1, changed: 0, unchanged: 0, pruned: 0, failed: 0 });
+  assert.equal((await f.get('moved'))?.data?.v, '2');
 });
 
 test('a broken file is reported with its line while the others apply, and nothing is pruned', async (t) => {
