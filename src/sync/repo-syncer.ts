@@ -3,6 +3,7 @@
 // inventory and report. It never prunes when the fetch or the render failed, or when a render
 // suddenly yields nothing where the last sync had objects. Triggers arriving during a sync
 // coalesce into one more sync, so the latest push is never lost.
+import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import type { RepoConfig, RefSpec } from '../config/config-types.ts';
 import type { Cluster, KubeObject } from '../ports/cluster.ts';
@@ -352,19 +353,20 @@ export class RepoSyncer {
   private async listScopes(scopes: ListScope[], options: { bestEffort?: boolean } = {}): Promise<{ scopes: Set<string>; live: Map<string, KubeObject> }> {
     const live = new Map<string, KubeObject>();
     const listed = new Set<string>();
-    await Promise.all(
-      scopes.map(async (scope) => {
-        try {
-          const list = await this.deps.cluster.list({ ...scope, labelSelector: `${REPO_LABEL}=${this.deps.repo.name}` });
-          for (const item of list.items) live.set(objectKey(refOfObject(item)), item);
-        } catch (err) {
-          if (options.bestEffort) return;
-          // A kind whose CRD arrives in this same sync is not served yet: nothing of it is live.
-          if (apiStatusOf(err) !== 404) throw err;
-        }
-        listed.add(scopeKey(scope));
-      }),
-    );
+    // A few at a time: a repository spread over namespaces has up to eight lists per kind.
+    const limit = pLimit(MAX_LISTS_IN_FLIGHT);
+    const listOne = async (scope: ListScope) => {
+      try {
+        const list = await this.deps.cluster.list({ ...scope, labelSelector: `${REPO_LABEL}=${this.deps.repo.name}` });
+        for (const item of list.items) live.set(objectKey(refOfObject(item)), item);
+      } catch (err) {
+        if (options.bestEffort) return;
+        // A kind whose CRD arrives in this same sync is not served yet: nothing of it is live.
+        if (apiStatusOf(err) !== 404) throw err;
+      }
+      listed.add(scopeKey(scope));
+    };
+    await Promise.all(scopes.map((scope) => limit(() => listOne(scope))));
     return { scopes: listed, live };
   }
 
@@ -448,6 +450,8 @@ interface ListScope {
 
 /** A kind in more namespaces than this is listed once across all of them. */
 const MAX_NAMESPACES_PER_KIND = 8;
+/** Live-object lists a sync has in flight at once. */
+const MAX_LISTS_IN_FLIGHT = 8;
 
 const scopeKey = (s: ListScope) => `${s.apiVersion}|${s.kind}|${s.namespace ?? '*'}`;
 
