@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { testCluster } from '../helpers/cluster.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 import { installCrds } from '../helpers/crds.ts';
 import { startGitServer, type GitServer } from '../testbed/git-server.ts';
 import { cloneWorkdir, type Workdir } from '../helpers/git-repo.ts';
@@ -201,6 +202,9 @@ test('a namespace the repository left and Sluice may no longer read does not fai
   const f = await fixture(t, { 'deploy/cm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: moved\n  namespace: ${old}\ndata:\n  v: "1"\n` });
   await bind(f.ns);
   await bind(old);
+  for (const namespace of [f.ns, old]) {
+    await waitFor(`the limited user to list in ${namespace}`, () => limited.list({ apiVersion: 'v1', kind: 'ConfigMap', namespace }).then(() => true, () => false), 10_000);
+  }
   const syncer = await f.syncer({ prune: false }, {}, limited);
   const first = await syncer.trigger('test');
   assert.deepEqual(first.lastSync?.objects, { created: 1, changed: 0, unchanged: 0, pruned: 0, failed: 0 }, JSON.stringify(first.lastSync?.errors));
@@ -211,7 +215,8 @@ test('a namespace the repository left and Sluice may no longer read does not fai
   await f.work.commit('move');
   await f.work.push();
   await client.delete({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', namespace: old, name: user });
-  await assert.rejects(limited.list({ apiVersion: 'v1', kind: 'ConfigMap', namespace: old }), /forbidden/i, 'access to the old namespace is gone');
+  // The API server's authorizer sees the deletion through its own cache, a moment later.
+  await waitFor('access to the old namespace to be gone', () => limited.list({ apiVersion: 'v1', kind: 'ConfigMap', namespace: old }).then(() => false, (err: Error) => /forbidden/i.test(err.message)), 10_000);
   const second = await syncer.trigger('test');
   assert.equal(second.lastSync?.result, 'succeeded', JSON.stringify(second.lastSync?.errors));
   assert.deepEqual(second.lastSync?.objects, { created: 1, changed: 0, unchanged: 0, pruned: 0, failed: 0 });
