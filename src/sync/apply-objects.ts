@@ -34,7 +34,20 @@ export interface ApplyObjectsOptions {
 export function isUpToDate(desired: KubeObject, live: KubeObject | undefined): boolean {
   if (!live) return false;
   const want = desired.metadata?.annotations?.[APPLIED_HASH_ANNOTATION];
-  return want !== undefined && live.metadata?.annotations?.[APPLIED_HASH_ANNOTATION] === want && isSubset(desired, live);
+  return want !== undefined && live.metadata?.annotations?.[APPLIED_HASH_ANNOTATION] === want && isSubset(asStored(desired), live);
+}
+
+/**
+ * `desired` as the API server stores it, where that differs: a v1 Secret's stringData is written
+ * into data (base64) and never stored itself. Compared as written, such a Secret never looked up to
+ * date, was applied on every sync, and (its field manager's timestamp moving) reported as changed.
+ */
+function asStored(desired: KubeObject): KubeObject {
+  const { stringData, ...rest } = desired as KubeObject & { stringData?: unknown; data?: Record<string, unknown> };
+  if (desired.apiVersion !== 'v1' || desired.kind !== 'Secret' || !stringData || typeof stringData !== 'object') return desired;
+  const data: Record<string, unknown> = { ...rest.data };
+  for (const [k, v] of Object.entries(stringData)) data[k] = Buffer.from(String(v), 'utf8').toString('base64');
+  return { ...rest, data } as KubeObject;
 }
 
 export async function applyObjects(cluster: Cluster, desired: DesiredObject[], opts: ApplyObjectsOptions): Promise<ApplyResult[]> {

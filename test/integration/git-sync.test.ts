@@ -158,6 +158,27 @@ test('a live object edited by hand is repaired by the next sync and reported as 
   assert.deepEqual(status.lastSync?.driftRepaired, [`ConfigMap ${f.ns}/a`]);
 });
 
+test('a Secret written with stringData is up to date on the next sync: no write, not reported as changed', async (t) => {
+  const f = await fixture(t, { 'deploy/secret.yaml': 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData:\n  password: "p@ss w0rd é"\ndata:\n  plain: dg==\n' });
+  const syncer = await f.syncer({ allowedKinds: ['Secret'] });
+  const first = await syncer.trigger('test');
+  assert.deepEqual(first.lastSync?.objects, { created: 1, changed: 0, unchanged: 0, pruned: 0, failed: 0 }, JSON.stringify(first.lastSync?.errors));
+  const ref = { apiVersion: 'v1', kind: 'Secret', namespace: f.ns, name: 's' };
+  const before = await client.get<KubeObject & { data: Record<string, string> }>(ref);
+  assert.equal(Buffer.from(before?.data.password ?? '', 'base64').toString('utf8'), 'p@ss w0rd é');
+  // A second later: an apply now would move the field manager's timestamp and the resourceVersion.
+  await new Promise((r) => setTimeout(r, 1100));
+  const again = await syncer.trigger('test');
+  assert.deepEqual(again.lastSync?.objects, { created: 0, changed: 0, unchanged: 1, pruned: 0, failed: 0 });
+  assert.deepEqual(again.lastSync?.driftRepaired, []);
+  assert.equal((await client.get(ref))?.metadata?.resourceVersion, before?.metadata?.resourceVersion, 'no write');
+  // A hand edit of a stringData value is still drift, and repaired.
+  await client.patch(ref, { data: { password: Buffer.from('changed').toString('base64') } });
+  const repaired = await syncer.trigger('test');
+  assert.deepEqual(repaired.lastSync?.driftRepaired, [`Secret ${f.ns}/s`]);
+  assert.equal(Buffer.from((await client.get<KubeObject & { data: Record<string, string> }>(ref))?.data.password ?? '', 'base64').toString('utf8'), 'p@ss w0rd é');
+});
+
 test('objects in several namespaces and cluster-scoped ones are seen live: unchanged, then drift repaired', async (t) => {
   // Live objects are listed per kind and namespace, a kind spread over more than eight namespaces
   // once across all of them, cluster-scoped kinds across the cluster: every path must find its objects.
