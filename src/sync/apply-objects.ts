@@ -85,14 +85,30 @@ export async function applyObjects(cluster: Cluster, desired: DesiredObject[], o
     }
   };
 
+  type CrdObject = KubeObject & {
+    spec?: { group?: string; names?: { kind?: string }; versions?: Array<{ name: string; served?: boolean }> };
+    status?: { conditions?: Array<{ type: string; status: string }> };
+  };
+  // Established, and listed in API discovery: the API server sets Established a moment before its
+  // discovery serves the new group version, and objects of the kind cannot be applied until it does.
   const waitEstablished = async (crdName: string) => {
     const deadline = Date.now() + (opts.crdTimeoutMs ?? 60_000);
     while (Date.now() < deadline) {
-      const crd = await cluster.get<KubeObject & { status?: { conditions?: Array<{ type: string; status: string }> } }>({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: crdName });
-      if (crd?.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) return;
+      const crd = await cluster.get<CrdObject>({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: crdName });
+      if (crd?.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') && (await discoverable(crd))) return;
       await sleep(250);
     }
     throw new Error(`CustomResourceDefinition ${crdName} not Established after ${(opts.crdTimeoutMs ?? 60_000) / 1000}s`);
+  };
+  const discoverable = async (crd: CrdObject): Promise<boolean> => {
+    const { group, names, versions = [] } = crd.spec ?? {};
+    if (!group || !names?.kind) return true; // nothing to look up: the API server validated it anyway
+    try {
+      for (const v of versions) if (v.served !== false) await cluster.resourceFor(`${group}/${v.name}`, names.kind);
+      return true;
+    } catch {
+      return false;
+    }
   };
 
   for (const stage of [0, 1] as const) {
