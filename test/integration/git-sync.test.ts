@@ -375,7 +375,7 @@ test('a Rollout with a misspelt field is refused at its line; a CRD and its obje
   assert.equal(rolloutErr?.line, 8, JSON.stringify(status.lastSync?.errors));
   assert.match(rolloutErr?.message ?? '', /stepz/);
   const thing = await client.get<KubeObject & { spec: { size: number } }>({ apiVersion: `${group}/v1`, kind: 'Thing', namespace: f.ns, name: 'one' });
-  assert.equal(thing?.spec.size, 3);
+  assert.equal(thing?.spec.size, 3, JSON.stringify(status.lastSync?.errors));
 });
 
 test('an object now labelled for another repository is not pruned', async (t) => {
