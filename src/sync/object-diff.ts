@@ -30,6 +30,8 @@ export function isSubset(desired: unknown, live: unknown): boolean {
   if (desired === live) return true;
   // A null in a manifest (`data:` with nothing under it) means "unset": the server stores nothing.
   if (desired === null) return live === undefined || live === null;
+  // Nor does it store an empty list or map (`rules: []`, `data: {}`): it returns them absent or null.
+  if ((live === undefined || live === null) && typeof desired === 'object' && Object.keys(desired).length === 0) return true;
   if (typeof desired !== 'object') {
     // The API server may return numbers for quantities written as strings and vice versa ("1" vs 1).
     return live !== undefined && live !== null && typeof live !== 'object' && String(desired) === String(live);

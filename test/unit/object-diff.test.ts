@@ -10,6 +10,12 @@ test('isSubset: live may hold more; lists must match; nulls mean unset; numbers 
   // `data:` with nothing under it is null in YAML; the server stores no field at all.
   assert.equal(isSubset({ data: null }, {}), true);
   assert.equal(isSubset({ data: null }, { data: { k: 'v' } }), false);
+  // Empty lists and maps: the server returns them absent or null; anything in them is still compared.
+  assert.equal(isSubset({ rules: [] }, { rules: null }), true);
+  assert.equal(isSubset({ rules: [] }, {}), true);
+  assert.equal(isSubset({ data: {} }, {}), true);
+  assert.equal(isSubset({ rules: [] }, { rules: [{ verbs: ['get'] }] }), false);
+  assert.equal(isSubset({ rules: [{}] }, { rules: null }), false);
   assert.equal(isSubset({ port: '8080' }, { port: 8080 }), true);
   assert.equal(isSubset({ a: { b: 1 } }, { a: 'x' }), false);
 });
