@@ -27,20 +27,53 @@ export function withoutServerFields(obj: KubeObject): KubeObject {
  * fields of other managers). Lists are compared element by element and must have equal length.
  */
 export function isSubset(desired: unknown, live: unknown): boolean {
+  return subset(desired, live, false);
+}
+
+// Maps whose values are resource quantities (container resources, quotas, limit ranges, node and
+// pod overhead). The server stores a quantity in canonical form ("0.5" as "500m", "0.5Gi" as
+// "512Mi"); compared as text, such an object would never look up to date.
+const QUANTITY_MAPS = new Set(['limits', 'requests', 'hard', 'used', 'capacity', 'allocatable', 'overhead', 'max', 'min', 'default', 'defaultRequest', 'maxLimitRequestRatio']);
+const QUANTITY_FIELDS = new Set(['sizeLimit']);
+
+function subset(desired: unknown, live: unknown, quantity: boolean): boolean {
   if (desired === live) return true;
   // A null in a manifest (`data:` with nothing under it) means "unset": the server stores nothing.
   if (desired === null) return live === undefined || live === null;
   // Nor does it store an empty list or map (`rules: []`, `data: {}`): it returns them absent or null.
   if ((live === undefined || live === null) && typeof desired === 'object' && Object.keys(desired).length === 0) return true;
   if (typeof desired !== 'object') {
+    if (live === undefined || live === null || typeof live === 'object') return false;
     // The API server may return numbers for quantities written as strings and vice versa ("1" vs 1).
-    return live !== undefined && live !== null && typeof live !== 'object' && String(desired) === String(live);
+    if (String(desired) === String(live)) return true;
+    return quantity && sameQuantity(String(desired), String(live));
   }
   if (Array.isArray(desired)) {
-    return Array.isArray(live) && live.length === desired.length && desired.every((d, i) => isSubset(d, live[i]));
+    return Array.isArray(live) && live.length === desired.length && desired.every((d, i) => subset(d, live[i], false));
   }
   if (live === null || typeof live !== 'object' || Array.isArray(live)) return false;
-  return Object.entries(desired as Record<string, unknown>).every(([k, v]) => isSubset(v, (live as Record<string, unknown>)[k]));
+  const within = quantity; // values of a quantity map are quantities
+  return Object.entries(desired as Record<string, unknown>).every(([k, v]) =>
+    subset(v, (live as Record<string, unknown>)[k], within || QUANTITY_MAPS.has(k) || QUANTITY_FIELDS.has(k)),
+  );
+}
+
+const QUANTITY = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(?:[eE]([+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E))?$/;
+const SCALE: Record<string, number> = { n: 1e-9, u: 1e-6, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
+
+/** The value of a Kubernetes quantity ("500m", "0.5Gi", "1e3"), or undefined when it is not one. */
+export function quantityValue(text: string): number | undefined {
+  const m = QUANTITY.exec(text.trim());
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  if (m[2] !== undefined) return n * 10 ** Number(m[2]);
+  return m[3] ? n * (SCALE[m[3]] as number) : n;
+}
+
+function sameQuantity(a: string, b: string): boolean {
+  const x = quantityValue(a);
+  const y = quantityValue(b);
+  return x !== undefined && y !== undefined && Math.abs(x - y) <= 1e-12 * Math.max(1, Math.abs(x), Math.abs(y));
 }
 
 /** A unified diff of two objects rendered as YAML (server-owned fields removed); '' when equal. */

@@ -179,7 +179,7 @@ test('a Secret written with stringData is up to date on the next sync: no write,
   assert.equal(Buffer.from((await client.get<KubeObject & { data: Record<string, string> }>(ref))?.data.password ?? '', 'base64').toString('utf8'), 'p@ss w0rd é');
 });
 
-test('objects in several namespaces and cluster-scoped ones are seen live: unchanged, then drift repaired', async (t) => {
+test('objects in several namespaces and cluster-scoped ones are seen live (and compared as stored): unchanged, then drift repaired', async (t) => {
   // Live objects are listed per kind and namespace, a kind spread over more than eight namespaces
   // once across all of them, cluster-scoped kinds across the cluster: every path must find its objects.
   const spread = await Promise.all(Array.from({ length: 9 }, () => cluster.newNamespace(t, 'spread')));
@@ -191,16 +191,18 @@ test('objects in several namespaces and cluster-scoped ones are seen live: uncha
     'deploy/role.yaml': `apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: ${roleName}\nrules: []\n`,
     'deploy/sa.yaml': `apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: sa\n  namespace: ${other}\nautomountServiceAccountToken: true\n`,
   };
+  // Quantities not in canonical form: the server stores "0.5" as "500m" and "0.5Gi" as "512Mi".
+  files['deploy/deploy.yaml'] = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\nspec:\n  replicas: 0\n  selector:\n    matchLabels: {app: d}\n  template:\n    metadata:\n      labels: {app: d}\n    spec:\n      containers:\n        - name: c\n          image: registry.invalid/d:1\n          resources:\n            limits: {cpu: "0.5", memory: "0.5Gi"}\n            requests: {cpu: ".1"}\n';
   spread.forEach((ns, i) => (files[`deploy/secret-${i}.yaml`] = `apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  namespace: ${ns}\nstringData:\n  k: v\n`));
   const f = await fixture(t, files);
-  const syncer = await f.syncer({ allowedKinds: ['ConfigMap', 'ServiceAccount', 'Secret', 'ClusterRole'] });
+  const syncer = await f.syncer({ allowedKinds: ['ConfigMap', 'ServiceAccount', 'Secret', 'ClusterRole', 'Deployment'] });
   const first = await syncer.trigger('test');
-  assert.deepEqual(first.lastSync?.objects, { created: 12, changed: 0, unchanged: 0, pruned: 0, failed: 0 }, JSON.stringify(first.lastSync?.errors));
+  assert.deepEqual(first.lastSync?.objects, { created: 13, changed: 0, unchanged: 0, pruned: 0, failed: 0 }, JSON.stringify(first.lastSync?.errors));
   // A second later: an object applied again now (one that does not compare as up to date) would
   // move its field manager's timestamp and count as changed.
   await new Promise((r) => setTimeout(r, 1100));
   const again = await syncer.trigger('test');
-  assert.deepEqual(again.lastSync?.objects, { created: 0, changed: 0, unchanged: 12, pruned: 0, failed: 0 }, JSON.stringify(again.lastSync?.changes.map((c) => c.object)));
+  assert.deepEqual(again.lastSync?.objects, { created: 0, changed: 0, unchanged: 13, pruned: 0, failed: 0 }, JSON.stringify(again.lastSync?.changes.map((c) => c.object)));
   await client.patch({ apiVersion: 'v1', kind: 'ServiceAccount', namespace: other, name: 'sa' }, { automountServiceAccountToken: false });
   await client.patch({ apiVersion: 'v1', kind: 'Secret', namespace: spread[8]!, name: 's' }, { data: { k: Buffer.from('hand').toString('base64') } });
   await client.patch({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', name: roleName }, { rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }] });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isSubset, objectDiff, withoutServerFields } from '../../src/sync/object-diff.ts';
+import { isSubset, objectDiff, quantityValue, withoutServerFields } from '../../src/sync/object-diff.ts';
 
 test('isSubset: live may hold more; lists must match; nulls mean unset; numbers and strings compare by text', () => {
   assert.equal(isSubset({ a: 1 }, { a: 1, b: 2 }), true);
@@ -28,3 +28,28 @@ test('objectDiff ignores server-owned fields and shows changed lines', () => {
   assert.match(d, /^\+  v: "2"$/m);
   assert.deepEqual(withoutServerFields(live), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' }, data: { v: '1' } });
 });
+
+test('isSubset: resource quantities compare by value, as the server stores them in canonical form', () => {
+  const container = (limits: Record<string, string>, requests: Record<string, string> = {}) => ({ spec: { containers: [{ name: 'c', resources: { limits, requests } }] } });
+  assert.equal(isSubset(container({ cpu: '0.5', memory: '0.5Gi' }, { cpu: '.1' }), container({ cpu: '500m', memory: '512Mi' }, { cpu: '100m' })), true);
+  assert.equal(isSubset(container({ cpu: '1000m' }), container({ cpu: '1' })), true);
+  assert.equal(isSubset(container({ cpu: '0.5' }), container({ cpu: '400m' })), false);
+  assert.equal(isSubset({ spec: { hard: { 'requests.storage': '1.5Gi' } } }, { spec: { hard: { 'requests.storage': '1536Mi' } } }), true, 'ResourceQuota');
+  assert.equal(isSubset({ volumes: [{ emptyDir: { sizeLimit: '1e3' } }] }, { volumes: [{ emptyDir: { sizeLimit: '1k' } }] }), true, 'sizeLimit');
+  // Elsewhere a string is a string: "1k" and "1000" differ in an annotation.
+  assert.equal(isSubset({ metadata: { annotations: { n: '1000' } } }, { metadata: { annotations: { n: '1k' } } }), false);
+  assert.equal(isSubset(container({ cpu: 'lots' }), container({ cpu: 'many' })), false);
+});
+
+test('quantityValue reads Kubernetes quantities', () => {
+  assert.equal(quantityValue('500m'), 0.5);
+  assert.equal(quantityValue('0.5Gi'), 2 ** 29);
+  assert.equal(quantityValue('1e3'), 1000);
+  assert.equal(quantityValue('1E-3'), 0.001);
+  assert.equal(quantityValue('2Ki'), 2048);
+  assert.equal(quantityValue('-1.5'), -1.5);
+  assert.equal(quantityValue('12Mb'), undefined);
+  assert.equal(quantityValue(''), undefined);
+  assert.equal(quantityValue('1..5'), undefined);
+});
+
