@@ -43,8 +43,10 @@ export function isUpToDate(desired: KubeObject, live: KubeObject | undefined): b
  * date, was applied on every sync, and (its field manager's timestamp moving) reported as changed.
  */
 function asStored(desired: KubeObject): KubeObject {
+  // Checked before any copying: this runs for every desired object on every sync.
+  if (desired.kind !== 'Secret' || desired.apiVersion !== 'v1') return desired;
   const { stringData, ...rest } = desired as KubeObject & { stringData?: unknown; data?: Record<string, unknown> };
-  if (desired.apiVersion !== 'v1' || desired.kind !== 'Secret' || !stringData || typeof stringData !== 'object') return desired;
+  if (!stringData || typeof stringData !== 'object') return desired;
   const data: Record<string, unknown> = { ...rest.data };
   for (const [k, v] of Object.entries(stringData)) data[k] = Buffer.from(String(v), 'utf8').toString('base64');
   return { ...rest, data } as KubeObject;

@@ -52,9 +52,9 @@ function subset(desired: unknown, live: unknown, quantity: boolean): boolean {
     return Array.isArray(live) && live.length === desired.length && desired.every((d, i) => subset(d, live[i], false));
   }
   if (live === null || typeof live !== 'object' || Array.isArray(live)) return false;
-  const within = quantity; // values of a quantity map are quantities
+  // Values of a quantity map are quantities.
   return Object.entries(desired as Record<string, unknown>).every(([k, v]) =>
-    subset(v, (live as Record<string, unknown>)[k], within || QUANTITY_MAPS.has(k) || QUANTITY_FIELDS.has(k)),
+    subset(v, (live as Record<string, unknown>)[k], quantity || QUANTITY_MAPS.has(k) || QUANTITY_FIELDS.has(k)),
   );
 }
 
