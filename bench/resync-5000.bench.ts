@@ -11,7 +11,8 @@ import { duration, list, median, timed } from './lib/timing.ts';
 const OBJECTS = 5000;
 const RUNS = 3;
 const GOAL_MS = 2000;
-const INVENTORY_PREFIX = 'sluice-inventory-';
+// Sluice's own state ConfigMaps (the inventory list and the last applied commit), counted apart.
+const STATE_PREFIXES = ['sluice-inventory-', 'sluice-state-'];
 
 export async function resync5000(ctx: BenchContext): Promise<BenchResult> {
   const name = 'resync-5000';
@@ -29,7 +30,7 @@ export async function resync5000(ctx: BenchContext): Promise<BenchResult> {
   }
   const versions = async (ns: string) => {
     const all = await ctx.resourceVersions('v1', 'ConfigMap', ns);
-    for (const k of all.keys()) if (k.startsWith(INVENTORY_PREFIX)) all.delete(k);
+    for (const k of all.keys()) if (STATE_PREFIXES.some((p) => k.startsWith(p))) all.delete(k);
     return all;
   };
   const changedVersions = (before: Map<string, string>, after: Map<string, string>) => [...before].filter(([k, v]) => after.get(k) !== v).length;
@@ -87,7 +88,7 @@ export async function resync5000(ctx: BenchContext): Promise<BenchResult> {
     notes: [
       `re-sync 5,000: first sync (create) ${duration(first.ms)}; kubectl create of the same ${duration(kubectlCreateMs)}.`,
       `re-sync 5,000: runs ${list(runs.map((r) => r.ms))}; git phase (refs, and reading the files when the commit moved) ${list(runs.map((r) => r.gitMs))}.`,
-      `re-sync 5,000: per run, API server write requests to configmaps ${runs.map((r) => r.apiWrites).join(', ')}, of which the inventory ConfigMap ${runs.map((r) => r.inventoryWrites).join(', ')}; object applies sent ${runs.map((r) => r.applies).join(', ')}.`,
+      `re-sync 5,000: per run, API server write requests to configmaps ${runs.map((r) => r.apiWrites).join(', ')}, of which Sluice's inventory and state ConfigMaps ${runs.map((r) => r.inventoryWrites).join(', ')}; object applies sent ${runs.map((r) => r.applies).join(', ')}.`,
       `re-sync 5,000: kubectl unchanged re-apply: ${kWrites} write requests to configmaps (server-side apply no-ops), ${kRvChanged} resourceVersions changed.`,
     ],
   };

@@ -131,7 +131,7 @@ export function createContext(base: { bed: Testbed; kubeConfig: KubeConfig; kube
         },
       };
       // Forwards everything to the real client; only object applies (from applyObjects) and the
-      // inventory write (saveInventory uses apply) are timed and counted.
+      // inventory and state writes (saveInventory uses apply) are timed and counted.
       const cluster = new Proxy(kube, {
         get(target, prop, receiver) {
           if (prop === 'applyDetailed') {

@@ -179,7 +179,7 @@ export class RepoSyncer {
     const inventoryLoad = quiet(loadInventory(cluster, this.deps.stateNamespace, repo.name));
     const earlyLive = quiet(this.listScopes(this.lastScopes, { bestEffort: true }));
     if (!this.restored && !opts.dryRun) {
-      // The last applied commit survives restarts in the inventory.
+      // The last applied commit survives restarts in the inventory's state ConfigMap.
       const inv = await inventoryLoad.catch(() => undefined);
       this.state.lastAppliedCommit = inv?.lastAppliedCommit;
       this.restored = true;
@@ -255,7 +255,8 @@ export class RepoSyncer {
         // The time the commit was first applied: an idle poll must not rewrite the inventory.
         lastAppliedAt: commit === inventory.lastAppliedCommit && inventory.lastAppliedAt ? inventory.lastAppliedAt : this.now().toISOString(),
       };
-      if (!sameInventory(inventory, next)) await saveInventory(cluster, this.deps.stateNamespace, next);
+      // Writes only what differs: nothing after an idle poll, the small state after a new commit.
+      await saveInventory(cluster, this.deps.stateNamespace, next, inventory);
       this.state.lastAppliedCommit = next.lastAppliedCommit;
     }
     report.result = resultOf(report);
@@ -428,11 +429,6 @@ function lazyDiffChange(change: SyncChange, result: ApplyResult): SyncChange {
       get: () => result.diff || undefined,
     }),
   );
-}
-
-function sameInventory(a: Inventory, b: Inventory): boolean {
-  const keys = (i: Inventory) => i.objects.map((o) => objectKey(o)).sort().join('\n');
-  return a.url === b.url && a.lastAppliedCommit === b.lastAppliedCommit && a.lastAppliedAt === b.lastAppliedAt && keys(a) === keys(b);
 }
 
 function resultOf(report: SyncReport): SyncResult {

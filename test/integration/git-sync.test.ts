@@ -89,11 +89,25 @@ test('a pushed commit is applied; an unchanged re-sync writes nothing; a deleted
   assert.equal(await f.get('x'), undefined, 'only the configured paths are rendered');
 
   const inventoryRef = { apiVersion: 'v1', kind: 'ConfigMap', namespace: f.ns, name: `sluice-inventory-${syncer.name}` };
+  const stateRef = { ...inventoryRef, name: `sluice-state-${syncer.name}` };
   const inventoryBefore = await client.get(inventoryRef);
+  const stateBefore = await client.get<KubeObject & { data: Record<string, string> }>(stateRef);
+  assert.equal(stateBefore?.data.lastAppliedCommit, await f.work.head());
   const again = await syncer.trigger('test');
   assert.deepEqual(again.lastSync?.objects, { created: 0, changed: 0, unchanged: 2, pruned: 0, failed: 0 });
   assert.equal((await f.get('a'))?.metadata?.resourceVersion, a?.metadata?.resourceVersion, 'no write for an unchanged object');
   assert.equal((await client.get(inventoryRef))?.metadata?.resourceVersion, inventoryBefore?.metadata?.resourceVersion, 'no inventory write either');
+  assert.equal((await client.get(stateRef))?.metadata?.resourceVersion, stateBefore?.metadata?.resourceVersion, 'nor a state write');
+
+  // A new commit that changes objects but not which objects there are: only the small state is written.
+  await f.work.write('deploy/a.yaml', configMap('a', { v: '1', w: '1' }));
+  await f.work.commit('change a only');
+  await f.work.push();
+  const changedOnly = await syncer.trigger('test');
+  assert.deepEqual(changedOnly.lastSync?.objects, { created: 0, changed: 1, unchanged: 1, pruned: 0, failed: 0 });
+  assert.equal((await client.get(inventoryRef))?.metadata?.resourceVersion, inventoryBefore?.metadata?.resourceVersion, 'the object list is not rewritten');
+  const stateAfter = await client.get<KubeObject & { data: Record<string, string> }>(stateRef);
+  assert.equal(stateAfter?.data.lastAppliedCommit, await f.work.head(), 'the state records the new commit');
 
   await f.work.write('deploy/a.yaml', configMap('a', { v: '2' }));
   await f.work.remove('deploy/b.yaml');
@@ -397,12 +411,23 @@ test('an object now labelled for another repository is not pruned', async (t) =>
 });
 
 test('the last applied commit survives a restart (it lives in the cluster inventory)', async (t) => {
-  const f = await fixture(t, { 'deploy/a.yaml': configMap('a', {}) });
+  const f = await fixture(t, { 'deploy/a.yaml': configMap('a', { v: '1' }) });
   await (await f.syncer()).trigger('test');
   const fresh = await f.syncer();
   const status = await fresh.trigger('test');
   assert.equal(status.lastAppliedCommit, await f.work.head());
   assert.deepEqual(status.lastSync?.driftRepaired, []);
-  const inv = await client.get<KubeObject & { data: Record<string, string> }>({ apiVersion: 'v1', kind: 'ConfigMap', namespace: f.ns, name: `sluice-inventory-${fresh.name}` });
+  const inventoryRef = { apiVersion: 'v1', kind: 'ConfigMap', namespace: f.ns, name: `sluice-inventory-${fresh.name}` };
+  const inv = await client.get<KubeObject & { data: Record<string, string> }>(inventoryRef);
   assert.deepEqual(JSON.parse(inv?.data['inventory.json'] ?? '{}').objects.map((o: { name: string }) => o.name), ['a']);
+
+  // An inventory written before the state ConfigMap existed kept the commit in its list: still read.
+  const list = JSON.parse(inv?.data['inventory.json'] ?? '{}') as Record<string, unknown>;
+  await client.patch(inventoryRef, { data: { 'inventory.json': JSON.stringify({ ...list, lastAppliedCommit: await f.work.head(), lastAppliedAt: '2026-01-01T00:00:00.000Z' }) } });
+  await client.delete({ ...inventoryRef, name: `sluice-state-${fresh.name}` });
+  // A hand edit counts as drift only when the restarted syncer knows the commit was applied already.
+  await client.patch({ apiVersion: 'v1', kind: 'ConfigMap', namespace: f.ns, name: 'a' }, { data: { v: 'edited by hand' } });
+  const upgraded = await (await f.syncer()).trigger('test');
+  assert.deepEqual(upgraded.lastSync?.objects, { created: 0, changed: 1, unchanged: 0, pruned: 0, failed: 0 });
+  assert.deepEqual(upgraded.lastSync?.driftRepaired, [`ConfigMap ${f.ns}/a`], 'the commit was read from the old list');
 });
