@@ -3,15 +3,18 @@
 // same API server, each in its own namespace: (a) the first apply, which creates everything, and
 // (b) the same 1,000 objects all changed (a revision annotation bumped in every file, plus the
 // ConfigMaps' data). Sluice's number is its whole sync (refs, fetch, render, validate, apply,
-// inventory); the apply phase alone is reported beside it. Each case is the median of 3 runs in
-// alternating order: on a shared 2-core machine one run of either tool can be off by a second.
+// inventory); the apply phase alone is reported beside it. Each case is the median of several runs
+// in alternating order (3 first applies, 6 changes): on a shared 2-core machine one run of either
+// tool can be off by a second. Before each run the previous run's aftermath (the Deployment
+// controller's ReplicaSet writes) is waited for, so neither tool's run pays for the other's.
 import { SYNC_CONCURRENCY, type BenchContext, type Phases } from './lib/context.ts';
-import { commitAndPush, mixedObjects, newRepo, writeFiles } from './lib/fixtures.ts';
+import { REVISION_ANNOTATION, commitAndPush, mixedObjects, newRepo, writeFiles } from './lib/fixtures.ts';
 import { atMost, ratio, type BenchResult, type Row } from './lib/table.ts';
 import { duration, list, median, timed } from './lib/timing.ts';
 
 const OBJECTS = 1000;
-const CHANGE_RUNS = 3;
+// Six: an even count, so each tool goes first equally often; the median of six is steadier than of three.
+const CHANGE_RUNS = 6;
 const CREATE_RUNS = 3;
 const FIELD_MANAGER = 'bench-kubectl';
 const GOAL = 0.5;
@@ -38,6 +41,17 @@ export async function apply1000(ctx: BenchContext): Promise<BenchResult> {
       const rs = await ctx.kube.list({ apiVersion: 'apps/v1', kind: 'ReplicaSet', namespace: ns });
       if (rs.items.length >= deployments) break;
       await new Promise((r) => setTimeout(r, 500));
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  };
+  // After a change the Deployment controller copies each Deployment's new annotation to its
+  // ReplicaSet (250 writes); the run that follows waits for those, then a second, as after (a).
+  const settleChanged = async (ns: string, rev: number) => {
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      const rs = await ctx.kube.list<{ metadata?: { annotations?: Record<string, string> } }>({ apiVersion: 'apps/v1', kind: 'ReplicaSet', namespace: ns });
+      if (rs.items.length > 0 && rs.items.every((r) => r.metadata?.annotations?.[REVISION_ANNOTATION] === String(rev))) break;
+      await new Promise((r) => setTimeout(r, 200));
     }
     await new Promise((r) => setTimeout(r, 1000));
   };
@@ -104,12 +118,21 @@ export async function apply1000(ctx: BenchContext): Promise<BenchResult> {
     await commitAndPush(work, files, `revision ${run + 2}`);
     await writeFiles(dir, files, 'deploy/');
     ctx.log(`apply-1000: 1,000 changed, run ${run + 1}/${CHANGE_RUNS}`);
+    const rev = run + 2;
+    const kubectlRun = async () => {
+      changeKubectl.push(await kubectlApply(nsKubectl, dir, OBJECTS));
+      await settleChanged(nsKubectl, rev);
+    };
+    const sluiceRun = async () => {
+      changeSluice.push(await sluiceSync(s, 'changed', OBJECTS));
+      await settleChanged(nsSluice, rev);
+    };
     if (run % 2 === 0) {
-      changeKubectl.push(await kubectlApply(nsKubectl, dir, OBJECTS));
-      changeSluice.push(await sluiceSync(s, 'changed', OBJECTS));
+      await kubectlRun();
+      await sluiceRun();
     } else {
-      changeSluice.push(await sluiceSync(s, 'changed', OBJECTS));
-      changeKubectl.push(await kubectlApply(nsKubectl, dir, OBJECTS));
+      await sluiceRun();
+      await kubectlRun();
     }
   }
 

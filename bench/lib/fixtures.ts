@@ -7,7 +7,9 @@ import { cloneWorkdir, type Workdir } from '../../test/helpers/git-repo.ts';
 
 export type Files = Record<string, string>;
 
-const REV = 'bench.sluice.dev/revision';
+/** The annotation every fixture object carries its revision in (the Deployment controller copies it to ReplicaSets). */
+export const REVISION_ANNOTATION = 'bench.sluice.dev/revision';
+const REV = REVISION_ANNOTATION;
 
 export function configMap(name: string, rev: number): string {
   return `apiVersion: v1
