@@ -13,6 +13,7 @@ import { atMost, ratio, type BenchResult, type Row } from './lib/table.ts';
 import { duration, list, median, timed } from './lib/timing.ts';
 
 const OBJECTS = 1000;
+const DEPLOYMENTS = OBJECTS / 4; // mixedObjects: 250 of each of four kinds
 // Six: an even count, so each tool goes first equally often; the median of six is steadier than of three.
 const CHANGE_RUNS = 6;
 const CREATE_RUNS = 3;
@@ -33,24 +34,15 @@ export async function apply1000(ctx: BenchContext): Promise<BenchResult> {
     if (r?.result !== 'succeeded' || r.objects[expect] !== count) throw new Error(`apply-1000: Sluice sync expected ${count} ${expect}, got ${JSON.stringify(r?.objects)} ${JSON.stringify(r?.errors.slice(0, 3))}`);
     return { ms, phases: s.phases() };
   };
-  // The Deployment controller creates a ReplicaSet per new Deployment after the apply returns; let
-  // it finish so one tool's aftermath does not slow the other's run.
-  const settle = async (ns: string, deployments: number) => {
-    const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline) {
-      const rs = await ctx.kube.list({ apiVersion: 'apps/v1', kind: 'ReplicaSet', namespace: ns });
-      if (rs.items.length >= deployments) break;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    await new Promise((r) => setTimeout(r, 1000));
-  };
-  // After a change the Deployment controller copies each Deployment's new annotation to its
-  // ReplicaSet (250 writes); the run that follows waits for those, then a second, as after (a).
-  const settleChanged = async (ns: string, rev: number) => {
+  // After an apply the Deployment controller creates a ReplicaSet per new Deployment, or copies a
+  // changed Deployment's annotations to its ReplicaSet (250 writes either way). The next run waits
+  // until every ReplicaSet carries revision `rev`, then a second, so neither tool's run pays for
+  // the other's aftermath.
+  const settle = async (ns: string, rev: number) => {
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
       const rs = await ctx.kube.list<{ metadata?: { annotations?: Record<string, string> } }>({ apiVersion: 'apps/v1', kind: 'ReplicaSet', namespace: ns });
-      if (rs.items.length > 0 && rs.items.every((r) => r.metadata?.annotations?.[REVISION_ANNOTATION] === String(rev))) break;
+      if (rs.items.length >= DEPLOYMENTS && rs.items.every((r) => r.metadata?.annotations?.[REVISION_ANNOTATION] === String(rev))) break;
       await new Promise((r) => setTimeout(r, 200));
     }
     await new Promise((r) => setTimeout(r, 1000));
@@ -93,12 +85,12 @@ export async function apply1000(ctx: BenchContext): Promise<BenchResult> {
     const kubectlRun = async () => {
       ctx.log(`apply-1000: first apply, kubectl, run ${run + 1}/${CREATE_RUNS}`);
       createKubectl.push(await kubectlApply(nsKubectl, dir, OBJECTS));
-      await settle(nsKubectl, 250);
+      await settle(nsKubectl, 1);
     };
     const sluiceRun = async () => {
       ctx.log(`apply-1000: first apply, Sluice, run ${run + 1}/${CREATE_RUNS}`);
       createSluice.push(await sluiceSync(s!, 'created', OBJECTS));
-      await settle(nsSluice, 250);
+      await settle(nsSluice, 1);
     };
     if (run % 2 === 0) {
       await kubectlRun();
@@ -121,11 +113,11 @@ export async function apply1000(ctx: BenchContext): Promise<BenchResult> {
     const rev = run + 2;
     const kubectlRun = async () => {
       changeKubectl.push(await kubectlApply(nsKubectl, dir, OBJECTS));
-      await settleChanged(nsKubectl, rev);
+      await settle(nsKubectl, rev);
     };
     const sluiceRun = async () => {
       changeSluice.push(await sluiceSync(s, 'changed', OBJECTS));
-      await settleChanged(nsSluice, rev);
+      await settle(nsSluice, rev);
     };
     if (run % 2 === 0) {
       await kubectlRun();

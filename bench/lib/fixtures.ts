@@ -9,7 +9,6 @@ export type Files = Record<string, string>;
 
 /** The annotation every fixture object carries its revision in (the Deployment controller copies it to ReplicaSets). */
 export const REVISION_ANNOTATION = 'bench.sluice.dev/revision';
-const REV = REVISION_ANNOTATION;
 
 export function configMap(name: string, rev: number): string {
   return `apiVersion: v1
@@ -17,7 +16,7 @@ kind: ConfigMap
 metadata:
   name: ${name}
   annotations:
-    ${REV}: "${rev}"
+    ${REVISION_ANNOTATION}: "${rev}"
 data:
   revision: "${rev}"
   app.properties: |
@@ -35,7 +34,7 @@ kind: Service
 metadata:
   name: ${name}
   annotations:
-    ${REV}: "${rev}"
+    ${REVISION_ANNOTATION}: "${rev}"
 spec:
   clusterIP: None
   selector:
@@ -54,7 +53,7 @@ kind: ServiceAccount
 metadata:
   name: ${name}
   annotations:
-    ${REV}: "${rev}"
+    ${REVISION_ANNOTATION}: "${rev}"
 `;
 }
 
@@ -65,7 +64,7 @@ kind: Deployment
 metadata:
   name: ${name}
   annotations:
-    ${REV}: "${rev}"
+    ${REVISION_ANNOTATION}: "${rev}"
 spec:
   replicas: 0
   selector:

@@ -21,7 +21,6 @@ export interface Inventory {
 }
 
 const DATA_KEY = 'inventory.json';
-const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'sluice' };
 
 export function inventoryConfigMapName(repo: string): string {
   return `sluice-inventory-${repo}`;
@@ -73,14 +72,14 @@ export async function saveInventory(cluster: Cluster, namespace: string, next: I
 }
 
 /** Same URL and the same objects, in any order. */
-export function sameObjects(a: Inventory, b: Inventory): boolean {
+function sameObjects(a: Inventory, b: Inventory): boolean {
   if (a.url !== b.url || a.objects.length !== b.objects.length) return false;
   const keys = new Set(a.objects.map(objectKey));
   return b.objects.every((o) => keys.has(objectKey(o)));
 }
 
 async function applyConfigMap(cluster: Cluster, namespace: string, name: string, repo: string, data: Record<string, string>): Promise<void> {
-  const body = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace, labels: { ...MANAGED_BY, 'sluice.dev/inventory': repo } }, data };
+  const body = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace, labels: { 'app.kubernetes.io/managed-by': 'sluice', 'sluice.dev/inventory': repo } }, data };
   try {
     await cluster.apply(body);
   } catch (err) {
